@@ -1,0 +1,133 @@
+"""What only the SQLite store promises, beyond the contract suite."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from treadle.errors import AlreadyExists, BadRequest
+from treadle.store.sqlite import SqliteStore
+
+API = "batch.tensorstack.dev/v1beta1"
+
+
+def wr(name: str | None = None, generate_name: str | None = None) -> dict[str, object]:
+    meta = {"name": name} if name else {"generateName": generate_name}
+    return {"apiVersion": API, "kind": "WorkflowRun", "metadata": meta, "spec": {}}
+
+
+def suffixes(*values: str) -> Iterator[str]:
+    yield from values
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "store.db"
+
+
+def test_the_database_file_and_its_directory_are_created(path: Path) -> None:
+    with SqliteStore(path):
+        assert path.exists()
+
+
+def test_the_database_is_in_wal_mode_with_full_sync(path: Path) -> None:
+    with SqliteStore(path) as store:
+        conn = sqlite3.connect(path)
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        conn.close()
+        with store._connection() as own:
+            assert own.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_generate_name_draws_again_when_the_name_is_taken(path: Path) -> None:
+    draws = suffixes("aaaaa", "aaaaa", "bbbbb")
+    with SqliteStore(path, random_suffix=lambda: next(draws)) as store:
+        assert store.create(wr(generate_name="x-"))["metadata"]["name"] == "x-aaaaa"
+        assert store.create(wr(generate_name="x-"))["metadata"]["name"] == "x-bbbbb"
+
+
+def test_generate_name_gives_up_after_repeated_collisions(path: Path) -> None:
+    with SqliteStore(path, random_suffix=lambda: "aaaaa") as store:
+        store.create(wr(generate_name="x-"))
+        with pytest.raises(AlreadyExists, match="keep colliding"):
+            store.create(wr(generate_name="x-"))
+
+
+def test_generate_name_cuts_a_long_prefix_to_fit_63_characters(path: Path) -> None:
+    with SqliteStore(path) as store:
+        name = store.create(wr(generate_name="p" * 80))["metadata"]["name"]
+        assert len(name) == 63 and name.startswith("p" * 58)
+
+
+def test_creation_timestamp_comes_from_the_clock_in_rfc3339_utc(path: Path) -> None:
+    clock = lambda: datetime(2026, 11, 25, 14, 26, 29, 123456, tzinfo=UTC)  # noqa: E731
+    with SqliteStore(path, clock=clock) as store:
+        meta = store.create(wr("a"))["metadata"]
+        assert meta["creationTimestamp"] == "2026-11-25T14:26:29Z"
+
+
+def test_history_keeps_only_the_newest_changes(path: Path) -> None:
+    with SqliteStore(path, history=3) as store:
+        for i in range(10):
+            store.create(wr(f"r{i}"))
+        with store._connection() as conn:
+            kept = [r[0] for r in conn.execute("SELECT rv FROM changes ORDER BY rv")]
+        assert kept == [8, 9, 10]
+
+
+def test_a_watch_that_falls_behind_the_history_raises_gone(path: Path) -> None:
+    from treadle.errors import Gone
+
+    with SqliteStore(path, history=3) as store:
+        events = iter(store.watch(since="0", timeout=1))
+        for i in range(10):
+            store.create(wr(f"r{i}"))
+        with pytest.raises(Gone):
+            next(events)
+
+
+def test_a_resource_version_that_is_not_a_number_is_a_bad_request(path: Path) -> None:
+    with SqliteStore(path) as store, pytest.raises(BadRequest):
+        store.watch(since="abc")
+
+
+def test_two_stores_of_one_process_see_each_others_writes(path: Path) -> None:
+    with SqliteStore(path) as one, SqliteStore(path) as two:
+        events = iter(two.watch(since=two.resource_version(), timeout=5))
+        one.create(wr("a"))
+        assert two.get(API, "WorkflowRun", None, "a")["metadata"]["name"] == "a"
+        assert next(events).object["metadata"]["name"] == "a"
+
+
+def test_closing_the_store_ends_its_watches(path: Path) -> None:
+    store = SqliteStore(path)
+    events = iter(store.watch())
+    threading.Timer(0.1, store.close).start()
+    assert list(events) == []
+
+
+def test_a_database_from_a_newer_treadle_is_refused(path: Path) -> None:
+    SqliteStore(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(RuntimeError, match="newer"):
+        SqliteStore(path)
+
+
+def test_list_by_label_does_not_read_every_body(path: Path) -> None:
+    """The label index answers selectors; a scan would be far slower at 10,000 runs."""
+    with SqliteStore(path) as store, store._connection() as conn:
+        plan = " ".join(
+            row[3]
+            for row in conn.execute(
+                "EXPLAIN QUERY PLAN SELECT object_id FROM labels WHERE key = ? AND value = ?",
+                ("a", "b"),
+            )
+        )
+        assert "labels_key_value" in plan

@@ -1,0 +1,51 @@
+"""Object metadata, owner references and conditions, as Kubernetes has them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Open, Strict
+
+
+class OwnerReference(Open):
+    api_version: str
+    kind: str
+    name: str
+    uid: str
+    controller: bool | None = None
+    block_owner_deletion: bool | None = None
+
+
+class ObjectMeta(Open):
+    name: str | None = None
+    generate_name: str | None = None
+    namespace: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    uid: str | None = None
+    resource_version: str | None = None
+    generation: int | None = None
+    creation_timestamp: str | None = None
+    deletion_timestamp: str | None = None
+    owner_references: list[OwnerReference] = Field(default_factory=list)
+
+
+class Condition(Open):
+    type: str
+    status: Literal["True", "False", "Unknown"]
+    reason: str | None = None
+    message: str | None = None
+    last_transition_time: str | None = None
+
+
+class ObjectReference(Open):
+    api_version: str | None = None
+    kind: str | None = None
+    name: str
+    namespace: str | None = None
+    uid: str | None = None
+
+
+__all__ = ["Condition", "ObjectMeta", "ObjectReference", "OwnerReference", "Strict"]

@@ -1,0 +1,22 @@
+"""Rules for a CronWorkflowRun (SPEC §7)."""
+
+from __future__ import annotations
+
+from ...core.cron import validate_schedule
+from ...errors import FieldError
+from ..cron import CronWorkflowRunSpec
+from ..template import WorkflowTemplateSpec
+from .run import validate_run_spec
+
+
+def validate_cron_spec(
+    spec: CronWorkflowRunSpec, path: str = "spec", template: WorkflowTemplateSpec | None = None
+) -> list[FieldError]:
+    errors = []
+    problem = validate_schedule(spec.schedule)
+    if problem:
+        errors.append(
+            FieldError(f"{path}.schedule", f'invalid cron schedule "{spec.schedule}": {problem}')
+        )
+    errors += validate_run_spec(spec.workflow_run.spec, f"{path}.workflowRun.spec", template)
+    return errors

@@ -1,0 +1,34 @@
+"""Rules for a WorkflowTrigger (SPEC §8)."""
+
+from __future__ import annotations
+
+from ...errors import FieldError
+from ..trigger import WorkflowTriggerSpec
+from .common import non_empty
+from .run import validate_run_spec
+
+
+def _parses_as(value: str, type_: str) -> bool:
+    if type_ == "bool":
+        return value.lower() in ("true", "false")
+    if type_ == "number":
+        try:
+            float(value)
+        except ValueError:
+            return False
+    return True
+
+
+def validate_trigger_spec(spec: WorkflowTriggerSpec, path: str = "spec") -> list[FieldError]:
+    errors = non_empty(spec.event_sources, f"{path}.eventSources", "eventSources")
+    for i, source in enumerate(spec.event_sources):
+        for j, f in enumerate(source.filters):
+            at = f"{path}.eventSources[{i}].filters[{j}]"
+            if not f.path:
+                errors.append(FieldError(f"{at}.path", "must not be empty"))
+            errors += non_empty(f.values, f"{at}.values", "values")
+            for k, v in enumerate(f.values):
+                if not _parses_as(v, f.type):
+                    errors.append(FieldError(f"{at}.values[{k}]", f'"{v}" is not a {f.type}'))
+    errors += validate_run_spec(spec.workflow_run_spec, f"{path}.workflowRunSpec")
+    return errors

@@ -1,0 +1,122 @@
+"""WorkflowRun: one execution of a template (SPEC §5)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from .base import Open, Strict, Text
+from .k8s import ConfigMapSource, EmptyDirSource, PersistentVolumeClaimSource, SecretSource
+from .meta import Condition, ObjectMeta
+from .template import ParamValue, WhenExpression, WorkflowTemplateSpec
+
+Phase = Literal["Pending", "Running", "Succeeded", "Failed"]
+NodePhase = Literal["Pending", "Running", "Succeeded", "Failed", "Skipped"]
+
+
+class WorkspaceBinding(Strict):
+    name: str
+    persistent_volume_claim: PersistentVolumeClaimSource | None = None
+    empty_dir: EmptyDirSource | None = None
+    config_map: ConfigMapSource | None = None
+    secret: SecretSource | None = None
+    sub_path: str | None = None
+
+    def sources(self) -> list[str]:
+        """Wire names of the volume sources that are set."""
+        return [
+            alias
+            for attr, alias in (
+                ("persistent_volume_claim", "persistentVolumeClaim"),
+                ("empty_dir", "emptyDir"),
+                ("config_map", "configMap"),
+                ("secret", "secret"),
+            )
+            if getattr(self, attr) is not None
+        ]
+
+
+class T9kScheduler(Strict):
+    queue: str | None = None
+
+
+class SchedulerPolicy(Strict):
+    t9k_scheduler: T9kScheduler | None = Field(default=None, alias="t9kScheduler")
+
+
+class WorkflowRunSpec(Strict):
+    workflow_template_ref: str | None = None
+    workflow_template_spec: WorkflowTemplateSpec | None = None
+    params: list[ParamValue] = Field(default_factory=list)
+    workspaces: list[WorkspaceBinding] = Field(default_factory=list)
+    service_account_name: str | None = None
+    timeout: str | None = None
+    depth: int | None = Field(default=None, ge=0)
+    scheduler: SchedulerPolicy | None = None
+
+
+class ResultValue(Open):
+    name: str
+    value: str = ""
+
+
+class NodeStatus(Open):
+    """One DAG node: its current child run and phase (SPEC §3.5)."""
+
+    phase: NodePhase = "Pending"
+    workflow_run_name: str | None = None
+    when_expressions: list[WhenExpression] = Field(default_factory=list)
+    attempts: int = 0
+    retried_run_names: list[str] = Field(default_factory=list)
+    message: str | None = None
+    start_time: str | None = None
+    completion_time: str | None = None
+
+
+class StepStatus(Open):
+    """One container of a Pod run, or one step of a SeqPod run."""
+
+    name: str
+    phase: Literal["Waiting", "Running", "Succeeded", "Failed", "Skipped"] = "Waiting"
+    exit_code: int | None = None
+    reason: str | None = None
+    message: str | None = None
+    start_time: str | None = None
+    completion_time: str | None = None
+
+
+class WorkflowRunStatus(Open):
+    phase: Phase | None = None
+    message: str | None = None
+    reason: str | None = None
+    conditions: list[Condition] = Field(default_factory=list)
+    start_time: str | None = None
+    completion_time: str | None = None
+    workflow_template_spec: dict[str, Any] | None = None
+    nodes: dict[str, NodeStatus] = Field(default_factory=dict)
+    results: list[ResultValue] = Field(default_factory=list)
+    pod_name: str | None = None
+    steps: list[StepStatus] = Field(default_factory=list)
+    retried_status: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class WorkflowRun(Strict):
+    api_version: Literal["batch.tensorstack.dev/v1beta1"] = "batch.tensorstack.dev/v1beta1"
+    kind: Literal["WorkflowRun"] = "WorkflowRun"
+    metadata: ObjectMeta
+    spec: WorkflowRunSpec
+    status: WorkflowRunStatus | None = None
+
+
+__all__ = [
+    "NodeStatus",
+    "ParamValue",
+    "ResultValue",
+    "StepStatus",
+    "Text",
+    "WorkflowRun",
+    "WorkflowRunSpec",
+    "WorkflowRunStatus",
+    "WorkspaceBinding",
+]

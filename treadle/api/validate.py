@@ -1,0 +1,100 @@
+"""One entry point that every face uses: raw document in, typed object out, or a
+`ValidationError` listing every problem with its field path (SPEC §11)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pydantic
+
+from ..errors import FieldError, ValidationError
+from .cron import CronWorkflowRun
+from .kinds import WORKFLOW_KINDS, KindInfo, by_kind
+from .rules.cron import validate_cron_spec
+from .rules.meta import validate_metadata
+from .rules.run import validate_run_spec
+from .rules.template import validate_template_spec
+from .rules.trigger import validate_trigger_spec
+from .run import WorkflowRun
+from .structural import structural_errors
+from .template import WorkflowTemplate, WorkflowTemplateSpec
+from .trigger import WorkflowTrigger
+
+TemplateResolver = Callable[[str | None, str], WorkflowTemplateSpec | None]
+"""(namespace, name) -> the template's spec, or None when it does not exist (yet)."""
+
+
+def describe(doc: Any) -> str:
+    """`WorkflowTemplate "name"` for messages about a document."""
+    if not isinstance(doc, dict):
+        return "document"
+    name = (
+        (doc.get("metadata") or {}).get("name") if isinstance(doc.get("metadata"), dict) else None
+    )
+    return f'{doc.get("kind", "object")} "{name}"' if name else str(doc.get("kind", "object"))
+
+
+def kind_of(doc: Any) -> KindInfo:
+    """The kind of a raw document, or a ValidationError naming apiVersion/kind."""
+    if not isinstance(doc, dict):
+        raise ValidationError([FieldError("", "a document must be a YAML/JSON object")])
+    api_version, kind = doc.get("apiVersion"), doc.get("kind")
+    missing = [
+        FieldError(k, "required field is missing")
+        for k, v in (("apiVersion", api_version), ("kind", kind))
+        if not v
+    ]
+    if missing:
+        raise ValidationError(missing)
+    info = by_kind(str(api_version), str(kind))
+    if info is None:
+        known = next((k for k in WORKFLOW_KINDS if k.kind == kind), None)
+        if known is not None:
+            raise ValidationError(
+                [
+                    FieldError(
+                        "apiVersion",
+                        f'kind {kind} is served at "{known.api_version}", not "{api_version}"',
+                    )
+                ]
+            )
+        raise ValidationError([FieldError("kind", f'unknown kind "{kind}" in "{api_version}"')])
+    return info
+
+
+def validate(
+    doc: Any, resolve_template: TemplateResolver | None = None, *, require_name: bool = True
+) -> pydantic.BaseModel | dict[str, Any]:
+    """Parse and check one document. Workflow kinds come back as their model;
+    other kinds (ConfigMap, Pod …) as the dict, after a shape check."""
+    info = kind_of(doc)
+    errors = validate_metadata(doc.get("metadata"), require_name=require_name)
+    if info.model is None:
+        if errors:
+            raise ValidationError(errors, describe(doc))
+        return dict(doc)
+    try:
+        obj = info.model.model_validate(doc)
+    except pydantic.ValidationError as exc:
+        raise ValidationError(errors + structural_errors(exc), describe(doc)) from None
+    errors += _rules(obj, resolve_template)
+    if errors:
+        raise ValidationError(errors, describe(doc))
+    return obj
+
+
+def _rules(obj: pydantic.BaseModel, resolve: TemplateResolver | None) -> list[FieldError]:
+    if isinstance(obj, WorkflowTemplate):
+        return validate_template_spec(obj.spec)
+    if isinstance(obj, WorkflowRun):
+        ref = obj.spec.workflow_template_ref
+        template = resolve(obj.metadata.namespace, ref) if (resolve and ref) else None
+        return validate_run_spec(obj.spec, template=template, template_name=ref)
+    if isinstance(obj, CronWorkflowRun):
+        ref = obj.spec.workflow_run.spec.workflow_template_ref
+        template = resolve(obj.metadata.namespace, ref) if (resolve and ref) else None
+        return validate_cron_spec(obj.spec, template=template)
+    if isinstance(obj, WorkflowTrigger):
+        return validate_trigger_spec(obj.spec)
+    return []

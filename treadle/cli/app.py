@@ -1,0 +1,88 @@
+"""The typer application and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from ..errors import TreadleError, ValidationError
+from .state import options
+
+app = typer.Typer(
+    name="treadle",
+    help="Treadle: workflows for machine-learning platforms (T9k Workflows API).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+out = Console(highlight=False, soft_wrap=True, no_color=bool(os.environ.get("NO_COLOR")))
+err = Console(
+    stderr=True, highlight=False, soft_wrap=True, no_color=bool(os.environ.get("NO_COLOR"))
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CODES = {"Invalid": 2, "BadRequest": 2, "NotFound": 3, "AlreadyExists": 4, "Conflict": 4}
+
+
+@app.callback()
+def _global_options(
+    home: Annotated[
+        str | None,
+        typer.Option("--home", help="Data directory (embedded mode) [env: TREADLE_HOME]"),
+    ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option("--server", help="Use a Treadle server at this URL [env: TREADLE_SERVER]"),
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option("--token", help="API token for --server [env: TREADLE_TOKEN]")
+    ] = None,
+) -> None:
+    """Treadle: workflows for machine-learning platforms (T9k Workflows API)."""
+    options.home = home
+    options.server = server
+    options.token = token or os.environ.get("TREADLE_TOKEN")
+
+
+def report(exc: TreadleError, prefix: str = "") -> None:
+    """Print an error for a person: one line, or one line per field."""
+    head = f"{prefix}: " if prefix else ""
+    if isinstance(exc, ValidationError):
+        subject = f"{exc.subject}: " if exc.subject else ""
+        if len(exc.causes) == 1:
+            err.print(f"[red]error[/red]: {head}{subject}{exc.causes[0]}", markup=True)
+        else:
+            err.print(f"[red]error[/red]: {head}{subject}{len(exc.causes)} problems", markup=True)
+            for cause in exc.causes:
+                err.print(f"  {cause}", markup=False)
+        return
+    err.print(f"[red]error[/red]: {head}{exc}", markup=True)
+
+
+def handles_errors(fn: F) -> F:
+    """Turn our errors into a clear line and an exit code; never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except TreadleError as exc:
+            report(exc)
+            raise typer.Exit(EXIT_CODES.get(exc.reason, 1)) from None
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,262 @@
+"""Commands about runs: run, wait, logs, stop, rerun."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import typer
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from ..api.objects import GROUP_VERSION
+from ..client.base import Client
+from ..core.duration import parse_duration
+from ..errors import BadRequest
+from .app import app, err, handles_errors, out
+from .objects_cmd import NamespaceOpt, kind_arg
+from .state import client
+from .tables import PHASE_STYLES, run_duration
+
+FINAL = ("Succeeded", "Failed")
+
+
+def _binding(spec: str) -> dict[str, Any]:
+    """`ws=pvc:CLAIM[/sub]`, `ws=emptydir`, `ws=configmap:NAME`, `ws=secret:NAME`."""
+    name, sep, source = spec.partition("=")
+    if not sep or not name:
+        raise BadRequest(
+            f'-w "{spec}": expected NAME=pvc:CLAIM, NAME=emptydir, '
+            "NAME=configmap:NAME or NAME=secret:NAME"
+        )
+    kind, _, ref = source.partition(":")
+    kind = kind.lower()
+    if kind == "pvc" and ref:
+        claim, _, sub = ref.partition("/")
+        binding: dict[str, Any] = {"name": name, "persistentVolumeClaim": {"claimName": claim}}
+        if sub:
+            binding["subPath"] = sub
+        return binding
+    if kind == "emptydir":
+        return {"name": name, "emptyDir": {}}
+    if kind == "configmap" and ref:
+        return {"name": name, "configMap": {"name": ref}}
+    if kind == "secret" and ref:
+        return {"name": name, "secret": {"secretName": ref}}
+    raise BadRequest(
+        f'-w "{spec}": unknown workspace source "{source}" '
+        "(use pvc:CLAIM, emptydir, configmap:NAME or secret:NAME)"
+    )
+
+
+def _param(spec: str) -> dict[str, str]:
+    name, sep, value = spec.partition("=")
+    if not sep or not name:
+        raise BadRequest(f'-p "{spec}": expected NAME=VALUE')
+    return {"name": name, "value": value}
+
+
+@app.command("run")
+@handles_errors
+def run_command(
+    template: Annotated[str, typer.Argument(help="WorkflowTemplate to run")],
+    param: Annotated[list[str] | None, typer.Option("-p", "--param", help="NAME=VALUE")] = None,
+    workspace: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-w",
+            "--workspace",
+            help="NAME=pvc:CLAIM | NAME=emptydir | NAME=configmap:X | NAME=secret:X",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Run name (default: generated)")
+    ] = None,
+    timeout: Annotated[str | None, typer.Option("--timeout", help="Run timeout, e.g. 10m")] = None,
+    service_account: Annotated[str | None, typer.Option("--service-account")] = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Follow the run live; exit 0 on Succeeded, 1 on Failed")
+    ] = False,
+    namespace: NamespaceOpt = None,
+) -> None:
+    """Create a WorkflowRun of a template and print its name."""
+    spec: dict[str, Any] = {"workflowTemplateRef": template}
+    if param:
+        spec["params"] = [_param(p) for p in param]
+    if workspace:
+        spec["workspaces"] = [_binding(w) for w in workspace]
+    if timeout:
+        spec["timeout"] = timeout
+    if service_account:
+        spec["serviceAccountName"] = service_account
+    meta: dict[str, Any] = {"name": name} if name else {"generateName": f"{template[:50]}-"}
+    c = client()
+    c.get(kind_arg("wt"), namespace, template)
+    run = c.create(
+        {"apiVersion": GROUP_VERSION, "kind": "WorkflowRun", "metadata": meta, "spec": spec},
+        namespace,
+    )
+    c.ensure_controller()
+    run_name = run["metadata"]["name"]
+    print(run_name, flush=True)
+    if watch:
+        raise typer.Exit(_watch(c, namespace, run_name))
+
+
+def _watch_table(run: dict[str, Any]) -> Table:
+    status = run.get("status") or {}
+    phase = status.get("phase") or "Pending"
+    t = Table(
+        box=None,
+        header_style="bold",
+        title=Text.assemble(
+            (run["metadata"]["name"], "bold"),
+            "  ",
+            (phase, PHASE_STYLES.get(phase, "")),
+            "  ",
+            run_duration(run),
+        ),
+        title_justify="left",
+        caption=status.get("message") or "",
+        caption_justify="left",
+    )
+    nodes = status.get("nodes") or {}
+    if nodes:
+        t.add_column("NODE")
+        t.add_column("PHASE")
+        t.add_column("ATTEMPTS")
+        for node, entry in nodes.items():
+            p = entry.get("phase", "")
+            t.add_row(node, Text(p, style=PHASE_STYLES.get(p, "")), str(entry.get("attempts", 0)))
+    else:
+        t.add_column("STEP")
+        t.add_column("PHASE")
+        t.add_column("EXIT")
+        for step in status.get("steps") or []:
+            p = step.get("phase", "")
+            code = step.get("exitCode")
+            t.add_row(
+                step["name"],
+                Text(p, style=PHASE_STYLES.get(p, "")),
+                "" if code is None else str(code),
+            )
+    return t
+
+
+def _wait(
+    c: Client, namespace: str | None, name: str, deadline: float | None, on_change: Any = None
+) -> dict[str, Any]:
+    info = kind_arg("wr")
+    last_check = 0.0
+    while True:
+        run = c.get(info, namespace, name)
+        if on_change is not None:
+            on_change(run)
+        if (run.get("status") or {}).get("phase") in FINAL:
+            return run
+        if deadline is not None and time.monotonic() >= deadline:
+            return run
+        if time.monotonic() - last_check > 5:
+            c.ensure_controller()  # restarts a controller that died meanwhile
+            last_check = time.monotonic()
+        time.sleep(0.1)
+
+
+def _watch(c: Client, namespace: str | None, name: str) -> int:
+    run = c.get(kind_arg("wr"), namespace, name)
+    with Live(_watch_table(run), console=out, refresh_per_second=8, transient=False) as live:
+        run = _wait(c, namespace, name, None, lambda r: live.update(_watch_table(r)))
+    return 0 if run["status"]["phase"] == "Succeeded" else 1
+
+
+@app.command("wait")
+@handles_errors
+def wait_command(
+    name: Annotated[str, typer.Argument(help="WorkflowRun name")],
+    timeout: Annotated[
+        str | None, typer.Option("--timeout", help="Give up after, e.g. 90s")
+    ] = None,
+    namespace: NamespaceOpt = None,
+) -> None:
+    """Wait for a run to finish: exit 0 on Succeeded, 1 on Failed, 2 on timeout."""
+    c = client()
+    c.get(kind_arg("wr"), namespace, name)
+    c.ensure_controller()
+    deadline = time.monotonic() + parse_duration(timeout) if timeout else None
+    run = _wait(c, namespace, name, deadline)
+    status = run.get("status") or {}
+    phase = status.get("phase") or "Pending"
+    if phase not in FINAL:
+        err.print(f"workflowrun/{name} still {phase} after {timeout}")
+        raise typer.Exit(2)
+    out.print(
+        Text.assemble(
+            f"workflowrun/{name} ",
+            (phase, PHASE_STYLES.get(phase, "")),
+            f": {status.get('message', '')}",
+        )
+    )
+    raise typer.Exit(0 if phase == "Succeeded" else 1)
+
+
+@app.command("logs")
+@handles_errors
+def logs_command(
+    name: Annotated[str, typer.Argument(help="WorkflowRun name")],
+    step: Annotated[str | None, typer.Option("--step", "-s", help="Only this step or node")] = None,
+    follow: Annotated[
+        bool, typer.Option("-f", "--follow", help="Stream until the run ends")
+    ] = False,
+    tail: Annotated[int | None, typer.Option("--tail", help="Last N lines of each step")] = None,
+    timestamps: Annotated[bool, typer.Option("--timestamps", help="Show each line's time")] = False,
+    namespace: NamespaceOpt = None,
+) -> None:
+    """Print the logs of every step (and, for a DAG, every child run)."""
+    c = client()
+    lines = c.run_logs(namespace, name, step=step, follow=follow, tail_lines=tail)
+    first = next(lines, None)
+    if first is None:
+        return
+    sources = {first.source}
+    buffered = [first]
+    if not follow:
+        buffered += list(lines)
+        sources |= {line.source for line in buffered}
+    prefixed = len(sources) > 1 or follow
+    for line in _chain(buffered, lines if follow else iter(())):
+        head = f"{line.time} " if timestamps else ""
+        label = f"[{line.source}] " if prefixed else ""
+        print(f"{head}{label}{line.text}", flush=follow)
+
+
+def _chain(first: list[Any], rest: Any) -> Any:
+    yield from first
+    yield from rest
+
+
+@app.command("stop")
+@handles_errors
+def stop_command(
+    name: Annotated[str, typer.Argument(help="WorkflowRun name")],
+    namespace: NamespaceOpt = None,
+) -> None:
+    """Stop a running run: it ends Failed (Cancelled) and everything it started stops."""
+    client().stop_run(namespace, name)
+    out.print(f"workflowrun/{name} stopping")
+
+
+@app.command("rerun")
+@handles_errors
+def rerun_command(
+    name: Annotated[str, typer.Argument(help="WorkflowRun name")],
+    watch: Annotated[bool, typer.Option("--watch")] = False,
+    namespace: NamespaceOpt = None,
+) -> None:
+    """Create a new run with the same spec; prints its name."""
+    c = client()
+    run = c.rerun(namespace, name)
+    c.ensure_controller()
+    print(run["metadata"]["name"], flush=True)
+    if watch:
+        raise typer.Exit(_watch(c, namespace, run["metadata"]["name"]))

@@ -1,0 +1,119 @@
+"""Commands about the installation: volume, controller, config."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import signal
+import time
+from typing import Annotated
+
+import typer
+
+from ..config import SERVER_ENV, resolve_home
+from ..errors import BadRequest, NotFound
+from .app import app, err, handles_errors, out
+from .objects_cmd import NamespaceOpt
+from .state import client, options
+
+volume_app = typer.Typer(
+    help="Embedded volumes: the directories behind PVC names.", no_args_is_help=True
+)
+app.add_typer(volume_app, name="volume")
+
+
+@volume_app.command("path")
+@handles_errors
+def volume_path(
+    name: Annotated[str, typer.Argument(help="PVC (claim) name")], namespace: NamespaceOpt = None
+) -> None:
+    """Print the directory of a PVC, creating it."""
+    print(client().volume_path(namespace, name))
+
+
+@volume_app.command("ls")
+@handles_errors
+def volume_ls(
+    name: Annotated[str | None, typer.Argument(help="PVC name (all when omitted)")] = None,
+    namespace: NamespaceOpt = None,
+) -> None:
+    """List volumes, or the files of one volume."""
+    home = resolve_home(options.home)
+    root = home.volumes / (namespace or "default")
+    if name is None:
+        for d in sorted(root.iterdir()) if root.is_dir() else []:
+            out.print(d.name)
+        return
+    base = root / name
+    if not base.is_dir():
+        raise NotFound(f'volume "{name}" not found in namespace "{namespace or "default"}"')
+    for path in sorted(base.rglob("*")):
+        rel = path.relative_to(base)
+        size = "" if path.is_dir() else f"  {path.stat().st_size}"
+        out.print(f"{rel}{'/' if path.is_dir() else ''}{size}")
+
+
+@volume_app.command("rm")
+@handles_errors
+def volume_rm(
+    name: Annotated[str, typer.Argument(help="PVC name")], namespace: NamespaceOpt = None
+) -> None:
+    """Delete a volume and everything in it."""
+    base = resolve_home(options.home).volume(namespace or "default", name)
+    if not base.is_dir():
+        raise NotFound(f'volume "{name}" not found in namespace "{namespace or "default"}"')
+    shutil.rmtree(base)
+    out.print(f"volume/{name} deleted")
+
+
+@app.command("controller")
+@handles_errors
+def controller_command(
+    idle_exit: Annotated[
+        float | None,
+        typer.Option("--idle-exit", help="Exit after this many seconds with nothing running"),
+    ] = None,
+) -> None:
+    """Run the controller in the foreground: it drives every run of the data directory."""
+    from ..client.embedded import EmbeddedClient
+    from ..controller.manager import Manager
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    c = client()
+    if not isinstance(c, EmbeddedClient):
+        raise BadRequest(
+            f"the controller runs on a data directory, not against a server "
+            f"(unset --server / {SERVER_ENV})"
+        )
+    manager = Manager(c.store, c.runtime, c.home)
+    if not manager.try_start():
+        err.print(f"another controller drives {c.home.root} ({c.controller_holder()})")
+        raise typer.Exit(0)
+    signal.signal(signal.SIGTERM, lambda *_: manager.stop())
+    out.print(f"controller running on {c.home.root}")
+    idle_since = time.monotonic()
+    try:
+        while manager.running:
+            time.sleep(0.5)
+            if idle_exit is None:
+                continue
+            if manager.busy():
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since > idle_exit:
+                break
+    finally:
+        manager.stop()
+
+
+@app.command("config")
+def config_command() -> None:
+    """Print the configuration in force and where each value came from."""
+    import os
+
+    home = resolve_home(options.home)
+    server = options.server or os.environ.get(SERVER_ENV)
+    out.print(f"home:      {home.root}")
+    out.print(f"database:  {home.database}")
+    out.print(f"volumes:   {home.volumes}")
+    out.print(f"server:    {server or '(none: embedded mode)'}")
+    out.print(f"namespace: {os.environ.get('TREADLE_NAMESPACE', 'default')}")

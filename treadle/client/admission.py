@@ -1,0 +1,70 @@
+"""What happens to an object on its way into the store: validation against the
+store's current state, defaults, and immutability rules. Every face goes through here."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pydantic
+
+from ..api.objects import GROUP_VERSION, TEMPLATE_LABEL
+from ..api.template import WorkflowTemplateSpec
+from ..api.validate import kind_of, validate
+from ..errors import FieldError, NotFound, ValidationError
+from ..store.base import Obj, Store
+
+
+def template_resolver(store: Store) -> Any:
+    def resolve(namespace: str | None, name: str) -> WorkflowTemplateSpec | None:
+        try:
+            obj = store.get(GROUP_VERSION, "WorkflowTemplate", namespace or "default", name)
+        except NotFound:
+            return None
+        try:
+            return WorkflowTemplateSpec.model_validate(obj.get("spec") or {})
+        except pydantic.ValidationError:
+            return None
+
+    return resolve
+
+
+def prepare(store: Store, doc: Any, namespace: str | None = None) -> Obj:
+    """Validate `doc` and return it ready to store: namespace set, run labels added.
+    Raises ValidationError naming every problem; nothing is stored here."""
+    info = kind_of(doc)
+    obj = copy.deepcopy(doc)
+    meta = obj.setdefault("metadata", {}) or {}
+    obj["metadata"] = meta
+    if info.namespaced:
+        if namespace and meta.get("namespace") and meta["namespace"] != namespace:
+            raise ValidationError(
+                [
+                    FieldError(
+                        "metadata.namespace",
+                        f'"{meta["namespace"]}" does not match the request namespace "{namespace}"',
+                    )
+                ]
+            )
+        meta["namespace"] = meta.get("namespace") or namespace or "default"
+    validate(obj, template_resolver(store))
+    if info.kind == "WorkflowRun":
+        ref = (obj.get("spec") or {}).get("workflowTemplateRef")
+        if ref:
+            meta.setdefault("labels", {})
+            meta["labels"] = {**(meta.get("labels") or {}), TEMPLATE_LABEL: ref}
+    return obj
+
+
+def check_update(existing: Obj, new: Obj) -> None:
+    """A run's spec is fixed once created; only metadata may change."""
+    if existing.get("kind") == "WorkflowRun" and (existing.get("spec") != new.get("spec")):
+        raise ValidationError(
+            [
+                FieldError(
+                    "spec",
+                    "a WorkflowRun's spec cannot change once "
+                    "created; create a new run (or rerun this one)",
+                )
+            ]
+        )

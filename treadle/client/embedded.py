@@ -1,0 +1,235 @@
+"""The client for one machine: the SQLite store and local runtime of a data directory."""
+
+from __future__ import annotations
+
+import builtins
+
+import copy
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from ..api.kinds import KindInfo, by_kind
+from ..api.objects import GROUP_VERSION, RUN_LABEL, STOP_ANNOTATION
+from ..api.validate import kind_of
+from ..config import Home
+from ..errors import BadRequest, NotFound, ValidationError
+from ..runtime.local import LocalRuntime
+from ..store.base import Obj, Page, WatchEvent
+from ..store.events import events_for
+from ..store.lease import Lease
+from ..store.sqlite import SqliteStore
+from .admission import check_update, prepare
+from .base import RunLogLine
+from .runlogs import run_logs
+
+RERUN_ANNOTATION = "batch.tensorstack.dev/rerunOf"
+SYSTEM_LABELS = (RUN_LABEL,)
+CONTROLLER_IDLE_EXIT = 30.0
+"""Seconds a controller started on demand stays up with nothing to do."""
+
+
+def _ns(namespace: str | None) -> str:
+    return namespace or "default"
+
+
+class EmbeddedClient:
+    def __init__(self, home: Home) -> None:
+        self.home = home.ensure()
+        self.store = SqliteStore(home.database)
+        self.runtime = LocalRuntime(home.pods)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- objects ---------------------------------------------------------------------
+
+    def create(self, doc: Any, namespace: str | None = None) -> Obj:
+        obj = prepare(self.store, doc, namespace)
+        return self.store.create(obj)
+
+    def apply(self, doc: Any, namespace: str | None = None) -> tuple[Obj, str]:
+        obj = prepare(self.store, doc, namespace)
+        meta = obj["metadata"]
+        if not meta.get("name"):
+            return self.store.create(obj), "created"
+        try:
+            existing = self.store.get(
+                obj["apiVersion"], obj["kind"], meta.get("namespace"), meta["name"]
+            )
+        except NotFound:
+            return self.store.create(obj), "created"
+        merged = copy.deepcopy(existing)
+        merged_meta = merged["metadata"]
+        for field in ("labels", "annotations"):
+            if field in meta:
+                merged_meta[field] = meta[field]
+        for key, value in obj.items():
+            if key not in ("metadata", "status", "apiVersion", "kind"):
+                merged[key] = value
+        for key in [
+            k
+            for k in existing
+            if k not in obj and k not in ("metadata", "status", "apiVersion", "kind")
+        ]:
+            merged.pop(key)
+        if merged == existing:
+            return existing, "unchanged"
+        check_update(existing, merged)
+        return self.store.update(merged), "configured"
+
+    def get(self, info: KindInfo, namespace: str | None, name: str) -> Obj:
+        return self.store.get(
+            info.api_version, info.kind, _ns(namespace) if info.namespaced else None, name
+        )
+
+    def list(
+        self,
+        info: KindInfo,
+        namespace: str | None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int | None = None,
+        continue_token: str | None = None,
+    ) -> Page:
+        return self.store.list(
+            info.api_version,
+            info.kind,
+            namespace,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=limit,
+            continue_token=continue_token,
+        )
+
+    def delete(self, info: KindInfo, namespace: str | None, name: str) -> Obj:
+        obj = self.get(info, namespace, name)
+        if info.kind == "WorkflowRun" and (obj.get("status") or {}).get("phase") == "Running":
+            # Stop first so nothing the run started keeps going; the controller
+            # (or the kubelet's orphan sweep) ends its processes.
+            self.stop_run(namespace, name, "deleted")
+        return self.store.delete(info.api_version, info.kind, _ns(namespace), name)
+
+    def watch(
+        self,
+        info: KindInfo,
+        namespace: str | None,
+        *,
+        since: str | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[WatchEvent]:
+        return self.store.watch(
+            info.api_version, info.kind, namespace, since=since, timeout=timeout
+        )
+
+    def events_for(self, obj: Obj) -> builtins.list[Obj]:
+        return events_for(self.store, obj)
+
+    # -- runs ------------------------------------------------------------------------
+
+    def _run(self, namespace: str | None, name: str) -> Obj:
+        return self.store.get(GROUP_VERSION, "WorkflowRun", _ns(namespace), name)
+
+    def stop_run(self, namespace: str | None, name: str, reason: str = "stopped by user") -> Obj:
+        run = self._run(namespace, name)
+        if (run.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            raise BadRequest(
+                f'WorkflowRun "{name}" has already finished ({run["status"]["phase"]})'
+            )
+        meta = run["metadata"]
+        notes = dict(meta.get("annotations") or {})
+        if notes.get(STOP_ANNOTATION):
+            return run
+        notes[STOP_ANNOTATION] = reason
+        updated = self.store.update({**run, "metadata": {**meta, "annotations": notes}})
+        self.ensure_controller()
+        return updated
+
+    def rerun(self, namespace: str | None, name: str) -> Obj:
+        run = self._run(namespace, name)
+        meta = run["metadata"]
+        labels = {k: v for k, v in (meta.get("labels") or {}).items() if k not in SYSTEM_LABELS}
+        spec = copy.deepcopy(run.get("spec") or {})
+        spec.pop("depth", None)
+        base = meta.get("annotations", {}).get(RERUN_ANNOTATION) or meta["name"]
+        doc = {
+            "apiVersion": GROUP_VERSION,
+            "kind": "WorkflowRun",
+            "metadata": {
+                "generateName": f"{base[:50]}-",
+                "namespace": _ns(namespace),
+                "labels": labels,
+                "annotations": {RERUN_ANNOTATION: base},
+            },
+            "spec": spec,
+        }
+        return self.create(doc)
+
+    def run_logs(
+        self,
+        namespace: str | None,
+        name: str,
+        *,
+        step: str | None = None,
+        follow: bool = False,
+        tail_lines: int | None = None,
+    ) -> Iterator[RunLogLine]:
+        run = self._run(namespace, name)
+        return run_logs(
+            self.store, self.runtime, run, step=step, follow=follow, tail_lines=tail_lines
+        )
+
+    # -- volumes ---------------------------------------------------------------------
+
+    def volume_path(self, namespace: str | None, claim: str) -> str:
+        path = self.home.volume(_ns(namespace), claim)
+        path.mkdir(parents=True, exist_ok=True)
+        return str(path)
+
+    # -- the controller ----------------------------------------------------------------
+
+    def controller_holder(self) -> str | None:
+        return Lease(self.store, "controller", "", 15.0).holder()
+
+    def ensure_controller(self) -> None:
+        """Start a controller for this data directory in the background if none runs.
+        It exits by itself once nothing has been running for a while."""
+        if os.environ.get("TREADLE_NO_AUTOSTART") or self.controller_holder():
+            return
+        log = open(self.home.root / "controller.log", "ab")  # noqa: SIM115
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "treadle.cli.main",
+                "--home",
+                str(self.home.root),
+                "controller",
+                "--idle-exit",
+                str(CONTROLLER_IDLE_EXIT),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        log.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.controller_holder():
+                return
+            time.sleep(0.05)
+        raise BadRequest(f"the controller did not start; see {self.home.root / 'controller.log'}")
+
+
+def kind_info(doc: Any) -> KindInfo:
+    info = kind_of(doc)
+    found = by_kind(info.api_version, info.kind)
+    if found is None:
+        raise ValidationError([])
+    return found

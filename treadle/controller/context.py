@@ -1,0 +1,42 @@
+"""What every reconciler is handed: the store, the runtime, the clock and the home."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ..config import Home
+from ..runtime.base import Runtime
+from ..store.base import Obj, Store
+from ..store.events import record_event
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def rfc3339(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass
+class Context:
+    store: Store
+    runtime: Runtime
+    home: Home
+    clock: Callable[[], datetime] = utcnow
+    max_depth: int = 10
+    enqueue: Callable[[Any], None] = field(default=lambda key: None)
+    """Ask for another reconcile of a key, e.g. a parent run when a child finished."""
+
+    def now(self) -> str:
+        return rfc3339(self.clock())
+
+    def event(self, obj: Obj, reason: str, message: str, type_: str = "Normal") -> None:
+        record_event(self.store, obj, reason, message, type_)

@@ -1,0 +1,52 @@
+"""What a run of one template type does, behind one small interface."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..api.template import WorkflowTemplateSpec
+from ..store.base import Obj
+from .context import Context
+
+
+@dataclass
+class Outcome:
+    """A handler's decision on one pass over a running run."""
+
+    status: dict[str, Any] = field(default_factory=dict)
+    """Status fields to set (nodes, steps, podName, results …)."""
+    phase: str | None = None
+    """"Succeeded" or "Failed" when the run is over."""
+    reason: str | None = None
+    message: str | None = None
+    requeue: float | None = None
+    """Seconds until another look is needed even without an event."""
+
+
+class Handler(Protocol):
+    def preflight(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> str | None:
+        """A reason to refuse the run before anything starts, or None."""
+        ...
+
+    def notes(self, template: WorkflowTemplateSpec) -> list[str]:
+        """Things the user should know once, recorded as events at start."""
+        ...
+
+    def progress(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> Outcome: ...
+
+    def stop(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> None:
+        """Stop everything the run started (idempotent)."""
+        ...
+
+
+def handler_for(type_: str) -> Handler:
+    from .dagrun import DagHandler
+    from .podrun import PodHandler
+    from .resourcerun import ResourceHandler
+
+    if type_ in ("Pod", "SeqPod"):
+        return PodHandler()
+    if type_ == "DAG":
+        return DagHandler()
+    return ResourceHandler()

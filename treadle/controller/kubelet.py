@@ -1,0 +1,378 @@
+"""The embedded kubelet: runs v1 Pod objects from the store on the local runtime and
+reports their container states back, the way a node agent does in a cluster."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from ..core.pods import RESULTS_VOLUME
+from ..core.quantity import memory_bytes
+from ..errors import Conflict, NotFound
+from ..runtime.base import ContainerPlan, ContainerState, Mount, PodObservation, PodPlan
+from ..store.base import Obj
+from .context import Context, parse_time
+
+RESULTS_LIMIT = 4096
+"""Bytes all results of one run may hold together (SPEC §3.6)."""
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class StartError(Exception):
+    """The pod cannot be started as written; the message says why."""
+
+
+def _poll_interval(age: float) -> float:
+    # Short steps finish within milliseconds: look often at first, then back off.
+    if age < 1:
+        return 0.01
+    if age < 10:
+        return 0.1
+    return 0.5
+
+
+class Kubelet:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._started: dict[str, float] = {}
+
+    # -- reconcile -------------------------------------------------------------------
+
+    def reconcile(self, namespace: str, name: str) -> float | None:
+        try:
+            pod = self.ctx.store.get("v1", "Pod", namespace, name)
+        except NotFound:
+            return None
+        status = pod.get("status") or {}
+        if status.get("phase") in ("Succeeded", "Failed"):
+            return None
+        uid = pod["metadata"]["uid"]
+        observed = self.ctx.runtime.observe(uid)
+        try:
+            if observed is None:
+                return self._start(pod)
+            return self._observe(pod, observed)
+        except Conflict:
+            return 0.0
+
+    def _start(self, pod: Obj) -> float | None:
+        status = dict(pod.get("status") or {})
+        if status.get("phase") == "Running":
+            self._write_final(pod, "Failed", "Lost", "the local runtime has no record of this pod")
+            return None
+        try:
+            plan = self._plan(pod)
+            self.ctx.runtime.start(plan)
+        except (StartError, ValueError, OSError) as exc:
+            self._write_final(pod, "Failed", "StartError", str(exc))
+            return None
+        self._started[pod["metadata"]["uid"]] = time.monotonic()
+        now = self.ctx.now()
+        status.update(phase="Running", startTime=now, hostIP="127.0.0.1")
+        self.ctx.store.update_status({**pod, "status": status})
+        return _poll_interval(0)
+
+    def _observe(self, pod: Obj, obs: PodObservation) -> float | None:
+        uid = pod["metadata"]["uid"]
+        status = dict(pod.get("status") or {})
+        spec = pod.get("spec") or {}
+        new = {**status, **_container_statuses(pod, obs)}
+        phase = obs.phase if obs.phase in ("Running", "Succeeded", "Failed") else "Running"
+        deadline = spec.get("activeDeadlineSeconds")
+        started = status.get("startTime")
+        if phase == "Running" and deadline is not None and started:
+            if self.ctx.clock().timestamp() - parse_time(started).timestamp() >= float(deadline):
+                self.ctx.runtime.stop(uid, grace_seconds=2.0)
+                new["reason"] = "DeadlineExceeded"
+                new["message"] = f"Pod was active on the node longer than {deadline}s"
+        if phase in ("Succeeded", "Failed"):
+            new["phase"] = phase
+            if obs.message and not new.get("message"):
+                new["message"] = obs.message
+            if phase == "Failed" and new.get("reason") is None and obs.message:
+                new["reason"] = "Error"
+            self._collect_results(pod, new)
+            self._started.pop(uid, None)
+        else:
+            new["phase"] = "Running"
+        if new != status:
+            self.ctx.store.update_status({**pod, "status": new})
+        if new["phase"] in ("Succeeded", "Failed"):
+            return None
+        age = time.monotonic() - self._started.setdefault(uid, time.monotonic())
+        return _poll_interval(age)
+
+    def _write_final(self, pod: Obj, phase: str, reason: str, message: str) -> None:
+        status = dict(pod.get("status") or {})
+        status.update(phase=phase, reason=reason, message=message)
+        status.setdefault("startTime", self.ctx.now())
+        self.ctx.store.update_status({**pod, "status": status})
+        return None
+
+    # -- results ---------------------------------------------------------------------
+
+    def _collect_results(self, pod: Obj, status: dict[str, Any]) -> None:
+        """Carry the files of /t9k/results out in the last termination message."""
+        directory = self._results_dir(pod)
+        if directory is None or not directory.is_dir():
+            return
+        results = {}
+        total = 0
+        for path in sorted(directory.iterdir()):
+            if path.is_file():
+                data = path.read_bytes()
+                total += len(data)
+                results[path.name] = data.decode("utf-8", errors="replace")
+        if total > RESULTS_LIMIT:
+            status["phase"] = "Failed"
+            status["reason"] = "ResultsTooLarge"
+            status["message"] = (
+                f"results hold {total} bytes, more than the limit of "
+                f"{RESULTS_LIMIT} bytes ({', '.join(sorted(results))})"
+            )
+            return
+        if not results:
+            return
+        key = (
+            "initContainerStatuses"
+            if status.get("initContainerStatuses") and not (status.get("containerStatuses"))
+            else "containerStatuses"
+        )
+        statuses = status.get(key) or []
+        for cs in reversed(statuses):
+            terminated = (cs.get("state") or {}).get("terminated")
+            if terminated is not None:
+                terminated["message"] = json.dumps({"results": results})
+                break
+
+    def _results_dir(self, pod: Obj) -> Path | None:
+        for volume in (pod.get("spec") or {}).get("volumes") or []:
+            if volume.get("name") == RESULTS_VOLUME:
+                if "hostPath" in volume:
+                    return Path(volume["hostPath"]["path"])
+                return self._scratch(pod) / RESULTS_VOLUME
+        return None
+
+    # -- plans -----------------------------------------------------------------------
+
+    def _scratch(self, pod: Obj) -> Path:
+        return self.ctx.home.scratch / pod["metadata"]["uid"]
+
+    def _plan(self, pod: Obj) -> PodPlan:
+        meta = pod["metadata"]
+        spec = pod.get("spec") or {}
+        volumes = self._volumes(pod)
+        return PodPlan(
+            uid=meta["uid"],
+            name=meta["name"],
+            namespace=meta.get("namespace", "default"),
+            init_containers=[
+                self._container(pod, c, volumes) for c in spec.get("initContainers") or []
+            ],
+            containers=[self._container(pod, c, volumes) for c in spec.get("containers") or []],
+        )
+
+    def _volumes(self, pod: Obj) -> dict[str, Path]:
+        namespace = pod["metadata"].get("namespace", "default")
+        paths: dict[str, Path] = {}
+        for volume in (pod.get("spec") or {}).get("volumes") or []:
+            name = volume["name"]
+            if "persistentVolumeClaim" in volume:
+                path = self.ctx.home.volume(namespace, volume["persistentVolumeClaim"]["claimName"])
+                path.mkdir(parents=True, exist_ok=True)
+            elif "emptyDir" in volume:
+                path = self._scratch(pod) / name
+                path.mkdir(parents=True, exist_ok=True)
+            elif "hostPath" in volume:
+                path = Path(volume["hostPath"]["path"])
+                path.mkdir(parents=True, exist_ok=True)
+            elif "configMap" in volume:
+                path = self._materialise(
+                    pod, name, "ConfigMap", volume["configMap"]["name"], volume["configMap"]
+                )
+            elif "secret" in volume:
+                path = self._materialise(
+                    pod, name, "Secret", volume["secret"]["secretName"], volume["secret"]
+                )
+            else:
+                kinds = ", ".join(k for k in volume if k != "name")
+                raise StartError(f'volume "{name}": {kinds} volumes need a Kubernetes cluster')
+            paths[name] = path
+        return paths
+
+    def _materialise(
+        self, pod: Obj, volume: str, kind: str, name: str, source: dict[str, Any]
+    ) -> Path:
+        namespace = pod["metadata"].get("namespace", "default")
+        try:
+            obj = self.ctx.store.get("v1", kind, namespace, name)
+        except NotFound:
+            if source.get("optional"):
+                obj = {}
+            else:
+                raise StartError(
+                    f'volume "{volume}": {kind} "{name}" not found in namespace "{namespace}"'
+                ) from None
+        files = _data_of(obj)
+        items = source.get("items") or []
+        if items:
+            files = {i["path"]: files[i["key"]] for i in items if i.get("key") in files}
+        path = self._scratch(pod) / volume
+        path.mkdir(parents=True, exist_ok=True)
+        for rel, data in files.items():
+            target = (path / rel).resolve()
+            if not str(target).startswith(str(path.resolve())):
+                raise StartError(f'volume "{volume}": item path "{rel}" leaves the volume')
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        return path
+
+    def _container(self, pod: Obj, c: dict[str, Any], volumes: dict[str, Path]) -> ContainerPlan:
+        name = c["name"]
+        argv = [str(a) for a in (c.get("command") or [])] + [str(a) for a in c.get("args") or []]
+        if not c.get("command"):
+            raise StartError(
+                f'container "{name}" has no command: embedded mode runs commands '
+                f"on this host and cannot use the entrypoint of image "
+                f'"{c.get("image", "")}"'
+            )
+        mounts = []
+        for m in c.get("volumeMounts") or []:
+            if m["name"] not in volumes:
+                raise StartError(f'container "{name}": unknown volume "{m["name"]}"')
+            host = volumes[m["name"]]
+            if m.get("subPath"):
+                host = host / m["subPath"]
+                host.mkdir(parents=True, exist_ok=True)
+            mounts.append(Mount(str(host), m["mountPath"], bool(m.get("readOnly"))))
+        limit = ((c.get("resources") or {}).get("limits") or {}).get("memory")
+        return ContainerPlan(
+            name=name,
+            argv=argv,
+            env=self._env(pod, c),
+            working_dir=c.get("workingDir"),
+            image=c.get("image"),
+            mounts=mounts,
+            memory_limit_bytes=memory_bytes(str(limit)) if limit is not None else None,
+        )
+
+    def _env(self, pod: Obj, c: dict[str, Any]) -> dict[str, str]:
+        meta = pod["metadata"]
+        env = {"PATH": DEFAULT_PATH, "HOSTNAME": meta["name"]}
+        for e in c.get("env") or []:
+            if "value" in e:
+                env[e["name"]] = str(e["value"])
+            elif "valueFrom" in e:
+                env[e["name"]] = self._env_from(pod, e["name"], e["valueFrom"])
+            else:
+                env[e["name"]] = ""
+        return env
+
+    def _env_from(self, pod: Obj, var: str, source: dict[str, Any]) -> str:
+        meta = pod["metadata"]
+        if "fieldRef" in source:
+            path = source["fieldRef"].get("fieldPath", "")
+            fields = {
+                "metadata.name": meta["name"],
+                "metadata.namespace": meta.get("namespace", "default"),
+                "metadata.uid": meta["uid"],
+            }
+            if path in fields:
+                return fields[path]
+            raise StartError(f'env "{var}": fieldRef "{path}" is not supported here')
+        for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+            if key in source:
+                ref = source[key]
+                try:
+                    obj = self.ctx.store.get(
+                        "v1", kind, meta.get("namespace", "default"), ref["name"]
+                    )
+                except NotFound:
+                    raise StartError(f'env "{var}": {kind} "{ref["name"]}" not found') from None
+                data = _data_of(obj)
+                if ref["key"] not in data:
+                    raise StartError(
+                        f'env "{var}": {kind} "{ref["name"]}" has no key "{ref["key"]}"'
+                    )
+                return data[ref["key"]].decode("utf-8", errors="replace")
+        raise StartError(f'env "{var}": unsupported valueFrom {", ".join(source)}')
+
+    # -- cleanup ---------------------------------------------------------------------
+
+    def forget(self, pod: Obj) -> None:
+        """A pod was deleted: stop it and remove what it left behind."""
+        uid = (pod.get("metadata") or {}).get("uid")
+        if not uid:
+            return
+        self.ctx.runtime.remove(uid)
+        shutil.rmtree(self.ctx.home.scratch / uid, ignore_errors=True)
+        self._started.pop(uid, None)
+
+    def sweep_orphans(self) -> None:
+        """Remove runtime units whose pod no longer exists (deleted while we were down)."""
+        known: set[str] = set()
+        token = None
+        while True:
+            page = self.ctx.store.list("v1", "Pod", None, limit=1000, continue_token=token)
+            known.update(p["metadata"]["uid"] for p in page.items)
+            token = page.continue_token
+            if not token:
+                break
+        for uid in self.ctx.runtime.units():
+            if uid not in known:
+                self.ctx.runtime.remove(uid)
+                shutil.rmtree(self.ctx.home.scratch / uid, ignore_errors=True)
+
+
+def _data_of(obj: Obj) -> dict[str, bytes]:
+    files = {k: base64.b64decode(v) for k, v in (obj.get("binaryData") or {}).items()}
+    if obj.get("kind") == "Secret":
+        files.update({k: base64.b64decode(v) for k, v in (obj.get("data") or {}).items()})
+    else:
+        files.update({k: str(v).encode() for k, v in (obj.get("data") or {}).items()})
+    files.update({k: str(v).encode() for k, v in (obj.get("stringData") or {}).items()})
+    return files
+
+
+def _state(c: ContainerState, image: str | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": c.name, "ready": c.state == "running", "restartCount": 0}
+    if image:
+        entry["image"] = image
+    if c.state == "running":
+        entry["state"] = {"running": {"startedAt": c.started_at}}
+    elif c.state == "terminated":
+        term: dict[str, Any] = {
+            "exitCode": c.exit_code if c.exit_code is not None else -1,
+            "reason": c.reason or ("Completed" if c.exit_code == 0 else "Error"),
+        }
+        for key, value in (
+            ("message", c.message),
+            ("startedAt", c.started_at),
+            ("finishedAt", c.finished_at),
+        ):
+            if value:
+                term[key] = value
+        entry["state"] = {"terminated": term}
+    else:
+        reason = "Skipped" if c.state == "skipped" else "PodInitializing"
+        entry["state"] = {"waiting": {"reason": reason}}
+    return entry
+
+
+def _container_statuses(pod: Obj, obs: PodObservation) -> dict[str, Any]:
+    spec = pod.get("spec") or {}
+    images = {
+        c["name"]: c.get("image")
+        for key in ("initContainers", "containers")
+        for c in spec.get(key) or []
+    }
+    out: dict[str, Any] = {}
+    if obs.init_containers:
+        out["initContainerStatuses"] = [_state(c, images.get(c.name)) for c in obs.init_containers]
+    if obs.containers:
+        out["containerStatuses"] = [_state(c, images.get(c.name)) for c in obs.containers]
+    return out

@@ -1,0 +1,232 @@
+"""The controller: watches the store, queues keys, runs reconcilers, holds the lease.
+
+One Manager per data directory drives runs (the lease says which); everything else
+(CLI, console) only writes objects and reads status.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..api.objects import GROUP_VERSION, controller_of
+from ..config import Home
+from ..errors import Gone, TreadleError
+from ..runtime.base import Runtime
+from ..store.base import Obj, Store
+from ..store.lease import Lease
+from .context import Context, utcnow
+from .jobs import reconcile_job
+from .kubelet import Kubelet
+from .workflowrun import reconcile_run
+
+log = logging.getLogger("treadle.controller")
+
+LEASE_NAME = "controller"
+LEASE_TTL = 15.0
+RENEW_EVERY = 5.0
+
+Key = tuple[str, str, str]
+"""(kind, namespace, name)"""
+
+_WATCHED = (
+    (GROUP_VERSION, "WorkflowRun"),
+    ("v1", "Pod"),
+    ("batch/v1", "Job"),
+)
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Manager:
+    def __init__(
+        self,
+        store: Store,
+        runtime: Runtime,
+        home: Home,
+        *,
+        holder: str | None = None,
+        clock: Callable[[], Any] = utcnow,
+    ) -> None:
+        from ..controller.queue import WorkQueue
+
+        self.store = store
+        self.runtime = runtime
+        self.queue = WorkQueue()
+        self.ctx = Context(store, runtime, home, clock, enqueue=self.queue.add)
+        self.kubelet = Kubelet(self.ctx)
+        self.lease = Lease(store, LEASE_NAME, holder or holder_id(), LEASE_TTL)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.reconciles = 0
+        self.reconcile_seconds = 0.0
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def try_start(self) -> bool:
+        """Take the lease and start driving runs in background threads; False if
+        another process already drives this data directory."""
+        if not self.lease.acquire():
+            if not self._take_over_from_dead_holder():
+                return False
+        rv = self._resync()
+        self.kubelet.sweep_orphans()
+        for target, name in (
+            (self._watch_loop, "watch"),
+            (self._work_loop, "work"),
+            (self._lease_loop, "lease"),
+        ):
+            t = threading.Thread(
+                target=target,
+                args=(rv,) if target is self._watch_loop else (),
+                name=f"treadle-{name}",
+                daemon=True,
+            )
+            t.start()
+            self._threads.append(t)
+        return True
+
+    def stop(self) -> None:
+        """Stop driving; running steps keep running and are re-adopted on restart."""
+        self._stop.set()
+        self.queue.close()
+        for t in self._threads:
+            t.join(timeout=5)
+        self._threads.clear()
+        try:
+            self.lease.release()
+        except TreadleError:
+            pass
+
+    def _take_over_from_dead_holder(self) -> bool:
+        """A holder on this host whose process is gone (killed with -9) cannot renew;
+        rather than wait out its lease, release it on its behalf."""
+        holder = self.lease.holder()
+        if holder is None:
+            return self.lease.acquire()
+        host, _, pid = holder.rpartition(":")
+        if host != socket.gethostname() or not pid.isdigit() or _alive(int(pid)):
+            return False
+        Lease(self.store, LEASE_NAME, holder, LEASE_TTL).release()
+        return self.lease.acquire()
+
+    def busy(self) -> bool:
+        """Whether anything is queued, waiting for a timer, or being reconciled."""
+        return len(self.queue) > 0 or self.queue.in_progress() > 0
+
+    @property
+    def running(self) -> bool:
+        return bool(self._threads) and not self._stop.is_set()
+
+    def wait_stopped(self, timeout: float | None = None) -> None:
+        self._stop.wait(timeout)
+
+    # -- loops -----------------------------------------------------------------------
+
+    def _resync(self) -> str:
+        """Queue every object the controller owns a decision on; returns the rv to
+        watch from."""
+        rv = self.store.resource_version()
+        for api_version, kind in _WATCHED:
+            token = None
+            while True:
+                page = self.store.list(api_version, kind, None, limit=500, continue_token=token)
+                for obj in page.items:
+                    if not _finished(obj):
+                        self._enqueue_for(obj)
+                token = page.continue_token
+                if not token:
+                    break
+        return rv
+
+    def _watch_loop(self, since: str) -> None:
+        while not self._stop.is_set():
+            try:
+                for event in self.store.watch(since=since, timeout=0.5):
+                    since = event.resource_version
+                    if event.type == "DELETED":
+                        self._deleted(event.object)
+                    self._enqueue_for(event.object)
+                    if self._stop.is_set():
+                        return
+            except Gone:
+                since = self._resync()
+            except Exception:  # the loop must outlive any one bad event
+                log.exception("watch failed; resyncing")
+                time.sleep(0.5)
+                since = self._resync()
+
+    def _work_loop(self) -> None:
+        while not self._stop.is_set():
+            key = self.queue.get(timeout=0.5)
+            if key is None:
+                continue
+            started = time.perf_counter()
+            try:
+                again = self._reconcile(key)  # type: ignore[arg-type]
+            except Exception:
+                log.exception("reconcile %s failed", key)
+                again = 1.0
+            finally:
+                self.queue.done(key)
+                self.reconciles += 1
+                self.reconcile_seconds += time.perf_counter() - started
+            if again is not None:
+                self.queue.add_after(key, again)
+
+    def _lease_loop(self) -> None:
+        while not self._stop.wait(RENEW_EVERY):
+            if not self.lease.renew():
+                log.error("lost the controller lease; stopping")
+                self._stop.set()
+                self.queue.close()
+
+    # -- routing ---------------------------------------------------------------------
+
+    def _reconcile(self, key: Key) -> float | None:
+        kind, namespace, name = key
+        if kind == "WorkflowRun":
+            return reconcile_run(self.ctx, namespace, name)
+        if kind == "Pod":
+            return self.kubelet.reconcile(namespace, name)
+        if kind == "Job":
+            return reconcile_job(self.ctx, namespace, name)
+        return None
+
+    def _enqueue_for(self, obj: Obj) -> None:
+        kind = obj.get("kind", "")
+        meta = obj.get("metadata") or {}
+        namespace = meta.get("namespace") or "default"
+        if kind in ("WorkflowRun", "Pod", "Job"):
+            self.queue.add((kind, namespace, meta.get("name", "")))
+        owner = controller_of(obj)
+        if owner and owner.get("kind") in ("WorkflowRun", "Job"):
+            self.queue.add((owner["kind"], namespace, owner["name"]))
+
+    def _deleted(self, obj: Obj) -> None:
+        if obj.get("kind") == "Pod":
+            self.kubelet.forget(obj)
+
+    def queue_depth(self) -> int:
+        return len(self.queue)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _finished(obj: Obj) -> bool:
+    return (obj.get("status") or {}).get("phase") in ("Succeeded", "Failed")

@@ -1,0 +1,249 @@
+"""Pod and SeqPod runs: one v1 Pod per run, its container states become the run's steps."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..api.objects import owner_reference
+from ..api.run import WorkflowRunSpec, WorkspaceBinding
+from ..api.template import WorkflowTemplateSpec
+from ..core.pods import HostPaths, build_pod, pod_name
+from ..errors import AlreadyExists, NotFound
+from ..store.base import Obj
+from .context import Context
+from .handlers import Outcome
+
+STOP_DEADLINE_SECONDS = 1
+"""Stopping a pod the Kubernetes way: shrink activeDeadlineSeconds so it is ended."""
+
+
+def _host_paths(
+    ctx: Context, run: Obj, template: WorkflowTemplateSpec, bindings: list[WorkspaceBinding]
+) -> HostPaths | None:
+    """Without a sandbox, workspaces and results are used at host paths."""
+    if ctx.runtime.sandboxed:
+        return None
+    namespace = run["metadata"].get("namespace", "default")
+    scratch = ctx.home.scratch / run["metadata"]["uid"]
+    paths: dict[str, str] = {}
+    for b in bindings:
+        if b.persistent_volume_claim is not None:
+            path = ctx.home.volume(namespace, b.persistent_volume_claim.claim_name)
+        else:
+            path = scratch / f"ws-{b.name}"
+        if b.sub_path:
+            path = path / b.sub_path
+        path.mkdir(parents=True, exist_ok=True)
+        paths[b.name] = str(path)
+    results = scratch / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    return HostPaths(paths, str(results))
+
+
+def _container_statuses(pod: Obj, template: WorkflowTemplateSpec) -> list[dict[str, Any]]:
+    status = pod.get("status") or {}
+    key = "initContainerStatuses" if template.effective_type == "SeqPod" else "containerStatuses"
+    return list(status.get(key) or [])
+
+
+def steps_of(pod: Obj, template: WorkflowTemplateSpec) -> list[dict[str, Any]]:
+    """The run's `status.steps`, in template order, from the pod's container states."""
+    seq = template.effective_type == "SeqPod"
+    names = (
+        [s.name for s in template.seq_pod.steps]
+        if seq and template.seq_pod
+        else [c.name for c in template.pod.containers]
+        if template.pod
+        else []
+    )
+    by_name = {c.get("name"): c for c in _container_statuses(pod, template)}
+    pod_done = (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+    steps = []
+    for name in names:
+        state = (by_name.get(name) or {}).get("state") or {}
+        step: dict[str, Any] = {"name": name}
+        if "terminated" in state:
+            t = state["terminated"]
+            step["phase"] = "Succeeded" if t.get("exitCode") == 0 else "Failed"
+            step["exitCode"] = t.get("exitCode")
+            for src, dst in (
+                ("reason", "reason"),
+                ("startedAt", "startTime"),
+                ("finishedAt", "completionTime"),
+            ):
+                if t.get(src):
+                    step[dst] = t[src]
+        elif "running" in state:
+            step["phase"] = "Running"
+            step["startTime"] = state["running"].get("startedAt")
+        else:
+            step["phase"] = "Skipped" if pod_done else "Waiting"
+        steps.append(step)
+    return steps
+
+
+def results_of(pod: Obj, template: WorkflowTemplateSpec) -> list[dict[str, str]]:
+    """Results carried out of the pod in its last termination message, in the
+    template's declared order."""
+    found: dict[str, str] = {}
+    for c in _container_statuses(pod, template):
+        message = ((c.get("state") or {}).get("terminated") or {}).get("message")
+        if not message:
+            continue
+        try:
+            data = json.loads(message)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("results"), dict):
+            found.update({str(k): str(v) for k, v in data["results"].items()})
+    return [{"name": r.name, "value": found[r.name]} for r in template.results if r.name in found]
+
+
+def _failure(steps: list[dict[str, Any]], pod: Obj, seq: bool) -> tuple[str, str]:
+    status = pod.get("status") or {}
+    what = "step" if seq else "container"
+    if status.get("reason") and status.get("message"):
+        return status["reason"], status["message"]
+    for s in steps:
+        if s.get("phase") == "Failed":
+            reason = s.get("reason") or "Error"
+            detail = f"exit code {s.get('exitCode')}"
+            if reason not in ("Error", "Completed"):
+                detail += f", {reason}"
+            return "StepFailed", f'{what} "{s["name"]}" failed ({detail})'
+    return status.get("reason") or "PodFailed", status.get("message") or "pod failed"
+
+
+class PodHandler:
+    def preflight(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> str | None:
+        if ctx.runtime.sandboxed:
+            return None
+        spec = WorkflowRunSpec.model_validate(run.get("spec") or {})
+        for b in spec.workspaces:
+            if b.config_map is not None or b.secret is not None:
+                return (
+                    f'workspace "{b.name}": configMap and secret workspaces need the '
+                    "bubblewrap sandbox, which this host does not provide"
+                )
+        return None
+
+    def notes(self, template: WorkflowTemplateSpec) -> list[str]:
+        body = (
+            template.seq_pod.steps
+            if template.seq_pod
+            else (template.pod.containers if template.pod else [])
+        )
+        images = sorted({c.image for c in body if c.image})
+        if not images:
+            return []
+        return [
+            f"image {', '.join(images)} recorded, not pulled: embedded mode runs each "
+            "command on this host"
+        ]
+
+    def progress(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> Outcome:
+        meta = run["metadata"]
+        namespace = meta.get("namespace", "default")
+        name = pod_name(meta["name"])
+        try:
+            pod = ctx.store.get("v1", "Pod", namespace, name)
+        except NotFound:
+            if (run.get("status") or {}).get("podName"):
+                return Outcome(
+                    phase="Failed", reason="PodDeleted", message=f'pod "{name}" was deleted'
+                )
+            return self._create(ctx, run, template)
+        if not _is_ours(pod, run):
+            return Outcome(
+                phase="Failed",
+                reason="PodConflict",
+                message=f'pod "{name}" exists and belongs to another run',
+            )
+        seq = template.effective_type == "SeqPod"
+        steps = steps_of(pod, template)
+        _step_events(ctx, run, (run.get("status") or {}).get("steps") or [], steps, seq)
+        status: dict[str, Any] = {"podName": name, "steps": steps}
+        phase = (pod.get("status") or {}).get("phase")
+        if phase == "Succeeded":
+            status["results"] = results_of(pod, template)
+            what = "steps" if seq else "containers"
+            return Outcome(status, "Succeeded", "Succeeded", f"all {len(steps)} {what} succeeded")
+        if phase == "Failed":
+            reason, message = _failure(steps, pod, seq)
+            return Outcome(status, "Failed", reason, message)
+        running = [s["name"] for s in steps if s.get("phase") == "Running"]
+        done = sum(1 for s in steps if s.get("phase") == "Succeeded")
+        message = (
+            f"running {', '.join(running)} ({done}/{len(steps)} done)"
+            if running
+            else f"pod {phase or 'Pending'}"
+        )
+        return Outcome(status, message=message)
+
+    def _create(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> Outcome:
+        spec = WorkflowRunSpec.model_validate(run.get("spec") or {})
+        params = {p.name: p.value for p in spec.params}
+        host = _host_paths(ctx, run, template, spec.workspaces)
+        pod = build_pod(run, template, params, spec.workspaces, host)
+        pod["metadata"]["ownerReferences"] = [owner_reference(run)]
+        try:
+            ctx.store.create(pod)
+        except AlreadyExists:
+            pass
+        ctx.event(run, "PodCreated", f'created pod "{pod["metadata"]["name"]}"')
+        return Outcome({"podName": pod["metadata"]["name"]}, message="pod created")
+
+    def stop(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> None:
+        stop_pod(
+            ctx, run["metadata"].get("namespace", "default"), pod_name(run["metadata"]["name"])
+        )
+
+
+def stop_pod(ctx: Context, namespace: str, name: str) -> None:
+    """Ask the kubelet to end a pod now, keeping it (and its logs) in place."""
+    try:
+        pod = ctx.store.get("v1", "Pod", namespace, name)
+    except NotFound:
+        return
+    if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+        return
+    spec = dict(pod.get("spec") or {})
+    if spec.get("activeDeadlineSeconds") == STOP_DEADLINE_SECONDS:
+        return
+    spec["activeDeadlineSeconds"] = STOP_DEADLINE_SECONDS
+    ctx.store.update({**pod, "spec": spec})
+
+
+def _step_events(
+    ctx: Context, run: Obj, before: list[dict[str, Any]], after: list[dict[str, Any]], seq: bool
+) -> None:
+    """Record each step that started or finished since the last look."""
+    what = "step" if seq else "container"
+    old = {s["name"]: s.get("phase") for s in before}
+    for step in after:
+        was, now = old.get(step["name"]), step.get("phase")
+        if was == now:
+            continue
+        if now in ("Running", "Succeeded", "Failed") and was in (None, "Waiting"):
+            ctx.event(run, "StepStarted", f'{what} "{step["name"]}" started')
+        if now in ("Succeeded", "Failed"):
+            reason = step.get("reason")
+            extra = f" ({reason})" if reason not in (None, "Completed", "Error") else ""
+            ctx.event(
+                run,
+                "StepFinished",
+                f'{what} "{step["name"]}" {now.lower()} with exit code '
+                f"{step.get('exitCode')}{extra}",
+                "Normal" if now == "Succeeded" else "Warning",
+            )
+        elif now == "Skipped":
+            ctx.event(run, "StepSkipped", f'{what} "{step["name"]}" skipped')
+
+
+def _is_ours(pod: Obj, run: Obj) -> bool:
+    refs = (pod.get("metadata") or {}).get("ownerReferences") or []
+    return any(r.get("uid") == run["metadata"]["uid"] for r in refs)
+
+
+__all__ = ["PodHandler", "results_of", "steps_of", "stop_pod"]

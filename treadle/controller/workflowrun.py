@@ -1,0 +1,189 @@
+"""The WorkflowRun reconciler: start a run, move it on, stop it, finish it (SPEC §5).
+
+Read, decide, act, write status. What a run of each template type does lives in
+its own handler (`podrun`, `dagrun`, `resourcerun`); this module owns the
+lifecycle every run shares: template resolution, params, depth, timeout, stop.
+"""
+
+from __future__ import annotations
+
+import pydantic
+
+from ..api.objects import GROUP_VERSION, STOP_ANNOTATION, annotations_of
+from ..api.rules.run import params_against_template
+from ..api.rules.template import validate_template_spec
+from ..api.run import WorkflowRunSpec
+from ..api.template import WorkflowTemplateSpec
+from ..core.conditions import set_condition
+from ..core.duration import format_duration, parse_duration
+from ..errors import Conflict, NotFound
+from ..store.base import Obj
+from .context import Context, parse_time
+from .handlers import Handler, Outcome, handler_for
+
+FINAL = ("Succeeded", "Failed")
+
+
+def reconcile_run(ctx: Context, namespace: str, name: str) -> float | None:
+    """One pass over one run; returns seconds until it wants another look, if any."""
+    try:
+        run = ctx.store.get(GROUP_VERSION, "WorkflowRun", namespace, name)
+    except NotFound:
+        return None
+    status = run.get("status") or {}
+    phase = status.get("phase")
+    if phase in FINAL:
+        return None
+    try:
+        if phase in (None, "Pending"):
+            return _start(ctx, run)
+        return _advance(ctx, run)
+    except Conflict:
+        return 0.0
+
+
+def _fail_at_start(ctx: Context, run: Obj, reason: str, message: str) -> None:
+    now = ctx.now()
+    status = dict(run.get("status") or {})
+    status.update(phase="Failed", reason=reason, message=message, startTime=now, completionTime=now)
+    conds = set_condition(status.get("conditions", []), "Running", "False", now, reason)
+    status["conditions"] = set_condition(conds, "Completed", "True", now, reason, message)
+    ctx.store.update_status({**run, "status": status})
+    ctx.event(run, reason, message, "Warning")
+
+
+def _resolve_template(ctx: Context, run: Obj, spec: WorkflowRunSpec) -> WorkflowTemplateSpec | str:
+    if spec.workflow_template_spec is not None:
+        return spec.workflow_template_spec
+    ref = spec.workflow_template_ref or ""
+    namespace = run["metadata"].get("namespace", "default")
+    try:
+        template = ctx.store.get(GROUP_VERSION, "WorkflowTemplate", namespace, ref)
+    except NotFound:
+        return f'WorkflowTemplate "{ref}" not found in namespace "{namespace}"'
+    try:
+        return WorkflowTemplateSpec.model_validate(template.get("spec") or {})
+    except pydantic.ValidationError as exc:
+        return f'WorkflowTemplate "{ref}" is invalid: {exc.errors()[0]["msg"]}'
+
+
+def _start(ctx: Context, run: Obj) -> float | None:
+    try:
+        spec = WorkflowRunSpec.model_validate(run.get("spec") or {})
+    except pydantic.ValidationError as exc:
+        _fail_at_start(ctx, run, "InvalidSpec", f"invalid spec: {exc.errors()[0]['msg']}")
+        return None
+    template = _resolve_template(ctx, run, spec)
+    if isinstance(template, str):
+        _fail_at_start(
+            ctx, run, "TemplateNotFound" if "not found" in template else "InvalidTemplate", template
+        )
+        return None
+    problems = validate_template_spec(template, "workflowTemplate.spec")
+    problems += params_against_template(spec, template, "spec", spec.workflow_template_ref)
+    if problems:
+        _fail_at_start(ctx, run, "InvalidParams", "; ".join(str(p) for p in problems))
+        return None
+    depth = spec.depth or 0
+    if depth > ctx.max_depth:
+        _fail_at_start(
+            ctx, run, "DepthExceeded", f"nesting depth {depth} exceeds the limit of {ctx.max_depth}"
+        )
+        return None
+    type_ = template.effective_type or ""
+    handler = handler_for(type_)
+    refusal = handler.preflight(ctx, run, template)
+    if refusal:
+        _fail_at_start(ctx, run, "PreflightFailed", refusal)
+        return None
+    now = ctx.now()
+    status = dict(run.get("status") or {})
+    status.update(
+        phase="Running",
+        startTime=now,
+        message=f"{type_} run started",
+        workflowTemplateSpec=template.dump(),
+    )
+    status["conditions"] = set_condition(
+        status.get("conditions", []), "Running", "True", now, "Started"
+    )
+    ctx.store.update_status({**run, "status": status})
+    source = spec.workflow_template_ref or "an embedded template"
+    ctx.event(run, "Started", f"{type_} run of {source} started")
+    for note in handler.notes(template):
+        ctx.event(run, "Note", note)
+    return 0.0
+
+
+def _advance(ctx: Context, run: Obj) -> float | None:
+    status = run.get("status") or {}
+    template = WorkflowTemplateSpec.model_validate(status.get("workflowTemplateSpec") or {})
+    handler = handler_for(template.effective_type or "")
+    stop_reason = annotations_of(run).get(STOP_ANNOTATION)
+    if stop_reason:
+        handler.stop(ctx, run, template)
+        _finish(
+            ctx, run, Outcome(phase="Failed", reason="Cancelled", message=f"stopped: {stop_reason}")
+        )
+        return None
+    left = _time_left(ctx, run)
+    if left is not None and left <= 0:
+        handler.stop(ctx, run, template)
+        timeout = run["spec"]["timeout"]
+        _finish(
+            ctx,
+            run,
+            Outcome(phase="Failed", reason="Timeout", message=f"timed out after {timeout}"),
+        )
+        return None
+    outcome = handler.progress(ctx, run, template)
+    if outcome.phase in FINAL:
+        _finish(ctx, run, outcome)
+        return None
+    _write(ctx, run, outcome)
+    waits = [w for w in (outcome.requeue, left) if w is not None]
+    return min(waits) if waits else None
+
+
+def _time_left(ctx: Context, run: Obj) -> float | None:
+    timeout = (run.get("spec") or {}).get("timeout")
+    started = (run.get("status") or {}).get("startTime")
+    if not timeout or not started:
+        return None
+    deadline = parse_time(started).timestamp() + parse_duration(timeout)
+    return deadline - ctx.clock().timestamp()
+
+
+def _write(ctx: Context, run: Obj, outcome: Outcome) -> None:
+    status = dict(run.get("status") or {})
+    new = {**status, **outcome.status}
+    if outcome.message:
+        new["message"] = outcome.message
+    if new != status:
+        ctx.store.update_status({**run, "status": new})
+
+
+def _finish(ctx: Context, run: Obj, outcome: Outcome) -> None:
+    now = ctx.now()
+    status = {**(run.get("status") or {}), **outcome.status}
+    reason = outcome.reason or outcome.phase
+    status.update(
+        phase=outcome.phase,
+        message=outcome.message or outcome.phase,
+        completionTime=now,
+        reason=reason,
+    )
+    conds = set_condition(status.get("conditions", []), "Running", "False", now, reason)
+    status["conditions"] = set_condition(conds, "Completed", "True", now, reason, outcome.message)
+    ctx.store.update_status({**run, "status": status})
+    started = status.get("startTime")
+    took = ""
+    if started:
+        took = " in " + format_duration(
+            parse_time(now).timestamp() - parse_time(started).timestamp()
+        )
+    kind = "Normal" if outcome.phase == "Succeeded" else "Warning"
+    ctx.event(run, reason or "Finished", f"{outcome.phase}{took}: {outcome.message}", kind)
+
+
+__all__ = ["Handler", "reconcile_run"]

@@ -1,0 +1,196 @@
+"""Building the v1 Pod of a Pod or SeqPod run from its template (SPEC §3.1, §3.2, §4).
+
+Pure: the same run, template and bindings always give the same pod. The pod is a
+plain Kubernetes object, so the embedded kubelet and a real cluster run the same thing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..api.run import WorkspaceBinding
+from ..api.template import Container, WorkflowTemplateSpec
+from .substitution import substitute
+
+WORKSPACES_ROOT = "/t9k/workspaces"
+RESULTS_DIR = "/t9k/results"
+RESULTS_VOLUME = "t9k-results"
+SCRIPT_ENV = "T9K_SCRIPT"
+SCRIPT_PROLOGUE = "#!/bin/bash\nset -e\n"
+RUN_LABEL = "batch.tensorstack.dev/workflowRun"
+QUEUE_ANNOTATION = "scheduling.tensorstack.dev/queue"
+
+# Runs the step's script with the step's args: written to a private temp file so
+# any interpreter named by its `#!` line works, and removed from the environment
+# so the script does not see itself.
+SCRIPT_LAUNCHER = (
+    'f="$(mktemp)" && printf "%s" "$T9K_SCRIPT" > "$f" && chmod +x "$f" '
+    '&& exec env -u T9K_SCRIPT "$f" "$@"'
+)
+
+SUBSTITUTED_FIELDS = ("command", "args", "workingDir", "image")
+
+
+@dataclass(frozen=True)
+class HostPaths:
+    """Where workspaces and results live when the runtime cannot mount at the
+    pod's own paths: both become hostPath volumes at these directories."""
+
+    workspaces: Mapping[str, str]
+    results: str
+
+
+def script_text(script: str) -> str:
+    """A script as it runs: with the bash prologue unless it names its interpreter."""
+    return script if script.startswith("#!") else SCRIPT_PROLOGUE + script
+
+
+def param_values(spec: WorkflowTemplateSpec, given: Mapping[str, str]) -> dict[str, str]:
+    """Each declared param's value for a run: given, else its default."""
+    out = {}
+    for p in spec.params:
+        if p.name in given:
+            out[p.name] = given[p.name]
+        elif p.default is not None:
+            out[p.name] = p.default
+    return out
+
+
+def workspace_paths(spec: WorkflowTemplateSpec, host: HostPaths | None = None) -> dict[str, str]:
+    if host is not None:
+        return dict(host.workspaces)
+    return {w.name: w.mount_path or f"{WORKSPACES_ROOT}/{w.name}" for w in spec.workspaces}
+
+
+def reference_values(
+    spec: WorkflowTemplateSpec, params: Mapping[str, str], host: HostPaths | None = None
+) -> dict[str, str]:
+    """The values of every `$(…)` a Pod or SeqPod template may use."""
+    values = {f"params.{k}": v for k, v in param_values(spec, params).items()}
+    for name, path in workspace_paths(spec, host).items():
+        values[f"workspaces.{name}.path"] = path
+    results_dir = host.results if host else RESULTS_DIR
+    for r in spec.results:
+        values[f"results.{r.name}.path"] = f"{results_dir}/{r.name}"
+    return values
+
+
+def _volume_name(workspace: str) -> str:
+    return "ws-" + re.sub(r"[^a-z0-9-]", "-", workspace.lower())[:60]
+
+
+def _workspace_volume(binding: WorkspaceBinding) -> dict[str, Any]:
+    source = binding.dump()
+    source.pop("name", None)
+    source.pop("subPath", None)
+    return source
+
+
+def _container(
+    c: Container, values: Mapping[str, str], mounts: Sequence[dict[str, Any]], script: str | None
+) -> dict[str, Any]:
+    body = c.dump()
+    body.pop("script", None)
+    for key in SUBSTITUTED_FIELDS:
+        if isinstance(body.get(key), str):
+            body[key] = substitute(body[key], values)
+        elif isinstance(body.get(key), list):
+            body[key] = [substitute(str(v), values) for v in body[key]]
+    env = [dict(e) for e in body.get("env", [])]
+    for e in env:
+        if isinstance(e.get("value"), str):
+            e["value"] = substitute(e["value"], values)
+    if script is not None:
+        body["command"] = ["/bin/sh", "-c", SCRIPT_LAUNCHER, c.name]
+        env.append({"name": SCRIPT_ENV, "value": script_text(substitute(script, values))})
+    if env:
+        body["env"] = env
+    if mounts:
+        body["volumeMounts"] = [*body.get("volumeMounts", []), *mounts]
+    return body
+
+
+def build_pod(
+    run: Mapping[str, Any],
+    spec: WorkflowTemplateSpec,
+    params: Mapping[str, str],
+    bindings: Sequence[WorkspaceBinding],
+    host: HostPaths | None = None,
+) -> dict[str, Any]:
+    """The pod for `run` (a WorkflowRun in wire form) of a Pod or SeqPod template.
+
+    SeqPod steps become init containers, which run in order and stop at the first
+    failure: exactly the SeqPod contract.
+    """
+    meta = run["metadata"]
+    values = reference_values(spec, params, host)
+    decls = {w.name: w for w in spec.workspaces}
+    volumes: list[dict[str, Any]] = []
+    mounts: list[dict[str, Any]] = []
+    for binding in bindings:
+        decl = decls.get(binding.name)
+        if decl is None:
+            continue
+        path = values[f"workspaces.{binding.name}.path"]
+        if host is not None:
+            volumes.append({"name": _volume_name(binding.name), "hostPath": {"path": path}})
+            mount: dict[str, Any] = {"name": _volume_name(binding.name), "mountPath": path}
+        else:
+            volumes.append({"name": _volume_name(binding.name), **_workspace_volume(binding)})
+            mount = {"name": _volume_name(binding.name), "mountPath": path}
+            if binding.sub_path:
+                mount["subPath"] = binding.sub_path
+        if decl.read_only:
+            mount["readOnly"] = True
+        mounts.append(mount)
+    if spec.results:
+        if host is not None:
+            volumes.append({"name": RESULTS_VOLUME, "hostPath": {"path": host.results}})
+            mounts.append({"name": RESULTS_VOLUME, "mountPath": host.results})
+        else:
+            volumes.append({"name": RESULTS_VOLUME, "emptyDir": {}})
+            mounts.append({"name": RESULTS_VOLUME, "mountPath": RESULTS_DIR})
+
+    if spec.effective_type == "SeqPod":
+        assert spec.seq_pod is not None
+        pod_spec = spec.seq_pod.dump()
+        pod_spec.pop("steps", None)
+        pod_spec["initContainers"] = [
+            _container(s, values, mounts, s.script) for s in spec.seq_pod.steps
+        ]
+        pod_spec["containers"] = []
+    else:
+        assert spec.pod is not None
+        pod_spec = spec.pod.dump()
+        pod_spec["containers"] = [_container(c, values, mounts, None) for c in spec.pod.containers]
+        if spec.pod.init_containers:
+            pod_spec["initContainers"] = [
+                _container(c, values, mounts, None) for c in spec.pod.init_containers
+            ]
+    pod_spec["restartPolicy"] = "Never"
+    pod_spec["volumes"] = [*pod_spec.get("volumes", []), *volumes]
+    if not pod_spec["volumes"]:
+        pod_spec.pop("volumes")
+    run_spec = run.get("spec", {})
+    if run_spec.get("serviceAccountName"):
+        pod_spec["serviceAccountName"] = run_spec["serviceAccountName"]
+    annotations = {}
+    queue = ((run_spec.get("scheduler") or {}).get("t9kScheduler") or {}).get("queue")
+    if queue:
+        annotations[QUEUE_ANNOTATION] = queue
+    pod_meta: dict[str, Any] = {
+        "name": pod_name(meta["name"]),
+        "namespace": meta.get("namespace", "default"),
+        "labels": {RUN_LABEL: meta["name"]},
+    }
+    if annotations:
+        pod_meta["annotations"] = annotations
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": pod_spec}
+
+
+def pod_name(run_name: str) -> str:
+    """The one pod name of a run: fixed, so creating it twice is harmless."""
+    return f"{run_name}-pod"

@@ -1,0 +1,159 @@
+"""The SQLite file under the embedded store: schema, connection settings, and the
+per-file state shared by every store object of one process.
+
+Durability: WAL journal with `synchronous=FULL`. In WAL mode `NORMAL` already
+survives a killed process (committed pages are in the WAL file, which the OS keeps
+when the process dies); `FULL` adds an fsync of the WAL at every commit, so an
+acknowledged write also survives a power cut or an OS crash. A commit costs one
+fsync and reads cost nothing extra; "created" and "event queued" must mean it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import weakref
+from pathlib import Path
+from typing import Literal
+
+Synchronous = Literal["FULL", "NORMAL"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta (key, value) VALUES ('rv', 0), ('trimmed_through', 0);
+
+CREATE TABLE IF NOT EXISTS objects (
+    id          INTEGER PRIMARY KEY,
+    api_version TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    namespace   TEXT NOT NULL,   -- '' for cluster-scoped kinds
+    name        TEXT NOT NULL,
+    uid         TEXT NOT NULL UNIQUE,
+    rv          INTEGER NOT NULL,
+    phase       TEXT NOT NULL,   -- status.phase or '': field selectors without JSON
+    body        TEXT NOT NULL
+);
+-- Lists walk this index in (namespace, name) order and page by a range on it.
+CREATE UNIQUE INDEX IF NOT EXISTS objects_key
+    ON objects (api_version, kind, namespace, name);
+CREATE INDEX IF NOT EXISTS objects_phase
+    ON objects (api_version, kind, phase, namespace, name);
+CREATE INDEX IF NOT EXISTS objects_involved_uid
+    ON objects (json_extract(body, '$.involvedObject.uid'))
+    WHERE kind = 'Event';
+
+-- One row per label, so a selector is an index lookup, not a JSON scan.
+CREATE TABLE IF NOT EXISTS labels (
+    object_id INTEGER NOT NULL,
+    key       TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    PRIMARY KEY (object_id, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS labels_key_value ON labels (key, value, object_id);
+
+-- One row per ownerReference: cascading deletion walks owner_uid.
+CREATE TABLE IF NOT EXISTS owners (
+    owner_uid TEXT NOT NULL,
+    object_id INTEGER NOT NULL,
+    PRIMARY KEY (owner_uid, object_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS owners_object ON owners (object_id);
+
+-- The watch history: the newest changes, one per resourceVersion.
+CREATE TABLE IF NOT EXISTS changes (
+    rv          INTEGER PRIMARY KEY,
+    type        TEXT NOT NULL,
+    api_version TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    namespace   TEXT NOT NULL,
+    object      TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS leases (
+    name       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    renewed_at REAL NOT NULL,
+    ttl        REAL NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+def connect(
+    path: Path, *, busy_timeout: float, synchronous: Synchronous = "FULL"
+) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit `BEGIN`s), usable
+    from any thread as long as one thread at a time uses it."""
+    conn = sqlite3.connect(
+        path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(f"PRAGMA synchronous = {synchronous}")
+    return conn
+
+
+def ensure_schema(conn: sqlite3.Connection) -> None:
+    """Create the tables on first use; refuse a file written by a newer Treadle."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        return  # the common case, without taking the write lock
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"database schema version {version} is newer than this Treadle "
+                f"understands ({SCHEMA_VERSION}); upgrade Treadle"
+            )
+        if version < SCHEMA_VERSION:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+class FileState:
+    """What the store objects of one process share about one database file: a
+    lock that queues this process's writers (cheaper and fairer than SQLite's
+    sleeping busy handler) and a condition that wakes this process's watchers."""
+
+    def __init__(self) -> None:
+        self.write_lock = threading.Lock()
+        self._changed = threading.Condition()
+        self._ticket = 0
+
+    def ticket(self) -> int:
+        """Take before reading; `wait(ticket)` returns at once if a write came since."""
+        with self._changed:
+            return self._ticket
+
+    def notify(self) -> None:
+        with self._changed:
+            self._ticket += 1
+            self._changed.notify_all()
+
+    def wait(self, ticket: int, timeout: float) -> None:
+        with self._changed:
+            if self._ticket == ticket:
+                self._changed.wait(timeout)
+
+
+_states: weakref.WeakValueDictionary[str, FileState] = weakref.WeakValueDictionary()
+_states_lock = threading.Lock()
+
+
+def file_state(path: Path) -> FileState:
+    key = str(path.resolve())
+    with _states_lock:
+        state = _states.get(key)
+        if state is None:
+            state = _states[key] = FileState()
+        return state
