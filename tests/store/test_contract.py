@@ -56,8 +56,13 @@ def wr(
 
 def owner_ref(obj: Obj) -> dict[str, Any]:
     meta = obj["metadata"]
-    return {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "name": meta["name"],
-            "uid": meta["uid"], "controller": True}
+    return {
+        "apiVersion": obj["apiVersion"],
+        "kind": obj["kind"],
+        "name": meta["name"],
+        "uid": meta["uid"],
+        "controller": True,
+    }
 
 
 def names(page: Page | list[Obj]) -> list[str]:
@@ -90,11 +95,18 @@ def test_create_puts_objects_without_namespace_in_default(store: Store) -> None:
 
 
 def test_cluster_scoped_objects_have_no_namespace(store: Store) -> None:
-    created = store.create({"apiVersion": "v1", "kind": "Namespace",
-                            "metadata": {"name": "team-a", "namespace": "ignored"}})
+    created = store.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": "team-a", "namespace": "ignored"},
+        }
+    )
     assert "namespace" not in created["metadata"]
-    assert store.get("v1", "Namespace", None, "team-a")["metadata"]["uid"] == \
-        created["metadata"]["uid"]
+    assert (
+        store.get("v1", "Namespace", None, "team-a")["metadata"]["uid"]
+        == created["metadata"]["uid"]
+    )
 
 
 def test_create_ignores_status_which_only_update_status_writes(store: Store) -> None:
@@ -105,8 +117,9 @@ def test_create_ignores_status_which_only_update_status_writes(store: Store) -> 
 
 def test_create_ignores_system_fields_sent_by_the_client(store: Store) -> None:
     obj = wr("a")
-    obj["metadata"].update(uid="mine", resourceVersion="999", generation=7,
-                           creationTimestamp="2000-01-01T00:00:00Z")
+    obj["metadata"].update(
+        uid="mine", resourceVersion="999", generation=7, creationTimestamp="2000-01-01T00:00:00Z"
+    )
     meta = store.create(obj)["metadata"]
     assert meta["uid"] != "mine"
     assert meta["generation"] == 1
@@ -144,8 +157,10 @@ def test_the_same_name_in_another_namespace_or_kind_is_another_object(store: Sto
         ({"name": "a", "namespace": "Bad.Namespace"}, "metadata.namespace"),
         ({"name": "a", "labels": {"-bad": "x"}}, "metadata.labels"),
         ({"name": "a", "labels": {"ok": "bad value"}}, "metadata.labels"),
-        ({"name": "a", "ownerReferences": [{"apiVersion": "v1", "kind": "X", "name": "x"}]},
-         "metadata.ownerReferences[0].uid"),
+        (
+            {"name": "a", "ownerReferences": [{"apiVersion": "v1", "kind": "X", "name": "x"}]},
+            "metadata.ownerReferences[0].uid",
+        ),
     ],
 )
 def test_create_rejects_bad_metadata_naming_the_field(
@@ -217,7 +232,11 @@ def spread(store: Store) -> Store:
 def test_list_orders_by_namespace_then_name(spread: Store) -> None:
     items = spread.list(*RUN).items
     assert [(o["metadata"]["namespace"], o["metadata"]["name"]) for o in items] == [
-        ("default", "a"), ("default", "b"), ("team-a", "c"), ("team-b", "a")]
+        ("default", "a"),
+        ("default", "b"),
+        ("team-a", "c"),
+        ("team-b", "a"),
+    ]
 
 
 def test_list_of_one_namespace_returns_only_its_objects(spread: Store) -> None:
@@ -245,13 +264,34 @@ def test_paged_list_returns_every_object_once_in_order(store: Store) -> None:
     while True:
         page = store.list(*RUN, limit=5, continue_token=token)
         assert len(page.items) <= 5
-        seen += [f'{o["metadata"]["namespace"]}/{o["metadata"]["name"]}' for o in page.items]
+        seen += [f"{o['metadata']['namespace']}/{o['metadata']['name']}" for o in page.items]
         pages += 1
         token = page.continue_token
         if token is None:
             break
     assert pages == 5
     assert seen == sorted(seen) and len(seen) == 23
+
+
+@pytest.mark.parametrize(
+    ("namespace", "field_selector"), [("ns2", None), (None, "metadata.namespace=ns2")]
+)
+def test_paged_list_of_one_namespace_stays_in_it(
+    store: Store, namespace: str | None, field_selector: str | None
+) -> None:
+    for i in range(12):
+        store.create(wr(f"r{i:02}", namespace=("ns1", "ns2", "ns3")[i % 3]))
+    seen: list[str] = []
+    token = None
+    while True:
+        page = store.list(
+            *RUN, namespace, field_selector=field_selector, limit=3, continue_token=token
+        )
+        seen += names(page)
+        token = page.continue_token
+        if not token:
+            break
+    assert seen == ["r01", "r04", "r07", "r10"]
 
 
 def test_a_page_that_reaches_the_end_has_no_continue_token(spread: Store) -> None:
@@ -298,7 +338,9 @@ def labelled(store: Store) -> Store:
         ("app=nothing", []),
     ],
 )
-def test_list_filters_by_label_selector(labelled: Store, selector: str, expected: list[str]) -> None:
+def test_list_filters_by_label_selector(
+    labelled: Store, selector: str, expected: list[str]
+) -> None:
     assert names(labelled.list(*RUN, label_selector=selector)) == expected
 
 
@@ -369,9 +411,17 @@ def test_paging_through_a_filtered_list_returns_exactly_the_matches(store: Store
 
 def test_event_lists_filter_by_involved_object(store: Store) -> None:
     for name, uid in (("e1", "u1"), ("e2", "u2"), ("e3", "u1")):
-        store.create({"apiVersion": "v1", "kind": "Event", "metadata": {"name": name},
-                      "involvedObject": {"kind": "WorkflowRun", "name": "r", "uid": uid},
-                      "reason": "Created", "message": "m", "type": "Normal"})
+        store.create(
+            {
+                "apiVersion": "v1",
+                "kind": "Event",
+                "metadata": {"name": name},
+                "involvedObject": {"kind": "WorkflowRun", "name": "r", "uid": uid},
+                "reason": "Created",
+                "message": "m",
+                "type": "Normal",
+            }
+        )
     page = store.list("v1", "Event", "default", field_selector="involvedObject.uid=u1")
     assert names(page) == ["e1", "e3"]
     page = store.list("v1", "Event", "default", field_selector="involvedObject.uid!=u1")
@@ -404,8 +454,9 @@ def test_update_without_a_resource_version_is_unconditional(store: Store) -> Non
     created = store.create(wr("a"))
     store.update({**created, "spec": {"first": True}})
     meta = {k: v for k, v in created["metadata"].items() if k != "resourceVersion"}
-    assert store.update({**created, "metadata": meta, "spec": {"second": True}})["spec"] == \
-        {"second": True}
+    assert store.update({**created, "metadata": meta, "spec": {"second": True}})["spec"] == {
+        "second": True
+    }
 
 
 def test_update_keeps_the_stored_status(store: Store) -> None:
@@ -419,7 +470,8 @@ def test_update_keeps_the_stored_status(store: Store) -> None:
 def test_update_bumps_generation_only_when_the_spec_changes(store: Store) -> None:
     created = store.create(wr("a"))
     relabelled = store.update(
-        {**created, "metadata": {**created["metadata"], "labels": {"x": "y"}}})
+        {**created, "metadata": {**created["metadata"], "labels": {"x": "y"}}}
+    )
     assert relabelled["metadata"]["generation"] == 1
     respecced = store.update({**relabelled, "spec": {"x": 1}})
     assert respecced["metadata"]["generation"] == 2
@@ -427,8 +479,7 @@ def test_update_bumps_generation_only_when_the_spec_changes(store: Store) -> Non
 
 def test_update_cannot_change_identity_or_system_fields(store: Store) -> None:
     created = store.create(wr("a"))
-    meta = {**created["metadata"], "creationTimestamp": "2000-01-01T00:00:00Z",
-            "generation": 40}
+    meta = {**created["metadata"], "creationTimestamp": "2000-01-01T00:00:00Z", "generation": 40}
     updated = store.update({**created, "metadata": meta, "spec": {"x": 1}})
     for field in ("uid", "creationTimestamp", "namespace", "name"):
         assert updated["metadata"][field] == created["metadata"][field]
@@ -437,8 +488,10 @@ def test_update_cannot_change_identity_or_system_fields(store: Store) -> None:
 
 def test_update_that_changes_nothing_keeps_the_resource_version(store: Store) -> None:
     created = store.create(wr("a"))
-    assert store.update(created)["metadata"]["resourceVersion"] == \
-        created["metadata"]["resourceVersion"]
+    assert (
+        store.update(created)["metadata"]["resourceVersion"]
+        == created["metadata"]["resourceVersion"]
+    )
     assert store.resource_version() == created["metadata"]["resourceVersion"]
 
 
@@ -502,8 +555,12 @@ def test_concurrent_creates_from_threads_get_distinct_resource_versions(store: S
 
 def test_update_status_changes_only_the_status(store: Store) -> None:
     created = store.create(wr("a", labels={"keep": "me"}))
-    sent = {**created, "metadata": {**created["metadata"], "labels": {}},
-            "spec": {"ignored": True}, "status": {"phase": "Running"}}
+    sent = {
+        **created,
+        "metadata": {**created["metadata"], "labels": {}},
+        "spec": {"ignored": True},
+        "status": {"phase": "Running"},
+    }
     updated = store.update_status(sent)
     assert updated["status"] == {"phase": "Running"}
     assert updated["spec"] == created["spec"]
@@ -547,8 +604,13 @@ def test_delete_of_a_missing_object_raises_not_found(store: Store) -> None:
 def test_delete_cascades_to_owned_objects_recursively(store: Store) -> None:
     parent = store.create(wr("parent"))
     child = store.create(wr("child", owners=[parent]))
-    store.create({"apiVersion": "v1", "kind": "Pod",
-                  "metadata": {"name": "grandchild", "ownerReferences": [owner_ref(child)]}})
+    store.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "grandchild", "ownerReferences": [owner_ref(child)]},
+        }
+    )
     store.create(wr("bystander"))
     store.delete(*RUN, "default", "parent")
     assert names(store.list(*RUN)) == ["bystander"]
@@ -563,7 +625,10 @@ def test_cascade_emits_one_deleted_event_per_object_owner_first(store: Store) ->
     store.delete(*RUN, "default", "parent")
     events = list(store.watch(since=since, timeout=0.3))
     assert [(e.type, e.object["metadata"]["name"]) for e in events] == [
-        ("DELETED", "parent"), ("DELETED", "child"), ("DELETED", "grandchild")]
+        ("DELETED", "parent"),
+        ("DELETED", "child"),
+        ("DELETED", "grandchild"),
+    ]
 
 
 def test_delete_keeps_a_dependant_that_has_another_living_owner(store: Store) -> None:
@@ -596,7 +661,10 @@ def test_watch_from_a_resource_version_replays_later_changes_in_order(store: Sto
     store.delete(*RUN, "default", "b")
     events = list(store.watch(*RUN, since=since, timeout=0.3))
     assert [(e.type, e.object["metadata"]["name"]) for e in events] == [
-        ("ADDED", "b"), ("MODIFIED", "a"), ("DELETED", "b")]
+        ("ADDED", "b"),
+        ("MODIFIED", "a"),
+        ("DELETED", "b"),
+    ]
     assert events[0].object == b
     assert events[1].object["status"] == {"phase": "Running"}
 
@@ -654,8 +722,8 @@ def test_watch_wakes_promptly_on_a_write_from_another_thread(store: Store) -> No
 def test_watch_sees_writes_from_another_process(backend: Any, store: Store) -> None:
     events = iter(store.watch(*RUN, since=store.resource_version(), timeout=10))
     child = backend.run_child(
-        "store.create({'apiVersion': %r, 'kind': 'WorkflowRun', "
-        "'metadata': {'name': 'from-child'}, 'spec': {}})" % API
+        f"store.create({{'apiVersion': {API!r}, 'kind': 'WorkflowRun',"
+        " 'metadata': {'name': 'from-child'}, 'spec': {}})"
     )
     assert child.wait(timeout=30) == 0
     event = next(events)
@@ -677,15 +745,14 @@ def test_watch_from_before_the_history_kept_raises_gone(backend: Any) -> None:
 
 # --- durability --------------------------------------------------------------------
 
-_WRITE_UNTIL_KILLED = """
-import sys
+_WRITE_UNTIL_KILLED = f"""
 i = 0
 while True:
-    obj = store.create({'apiVersion': %r, 'kind': 'WorkflowRun',
-                        'metadata': {'name': f'acked-{i}'}, 'spec': {'i': i}})
+    obj = store.create({{'apiVersion': {API!r}, 'kind': 'WorkflowRun',
+                        'metadata': {{'name': f'acked-{{i}}'}}, 'spec': {{'i': i}}}})
     print(obj['metadata']['name'], flush=True)
     i += 1
-""" % API
+"""
 
 
 def test_acknowledged_writes_survive_kill_9(backend: Any) -> None:

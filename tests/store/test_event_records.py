@@ -17,8 +17,12 @@ T1 = datetime(2026, 11, 25, 14, 5, 0, tzinfo=UTC)
 @pytest.fixture
 def run(store: Store) -> Obj:
     return store.create(
-        {"apiVersion": API, "kind": "WorkflowRun", "metadata": {"name": "train", "namespace": "ml"},
-         "spec": {}}
+        {
+            "apiVersion": API,
+            "kind": "WorkflowRun",
+            "metadata": {"name": "train", "namespace": "ml"},
+            "spec": {},
+        }
     )
 
 
@@ -27,12 +31,23 @@ def test_an_event_names_the_object_reason_message_and_type(store: Store, run: Ob
     assert event["apiVersion"] == "v1" and event["kind"] == "Event"
     assert event["metadata"]["namespace"] == "ml"
     assert event["involvedObject"] == {
-        "apiVersion": API, "kind": "WorkflowRun", "name": "train", "namespace": "ml",
-        "uid": run["metadata"]["uid"], "resourceVersion": run["metadata"]["resourceVersion"]}
+        "apiVersion": API,
+        "kind": "WorkflowRun",
+        "name": "train",
+        "namespace": "ml",
+        "uid": run["metadata"]["uid"],
+        "resourceVersion": run["metadata"]["resourceVersion"],
+    }
     assert (event["reason"], event["message"], event["type"]) == (
-        "StepStarted", "step prepare started", "Normal")
+        "StepStarted",
+        "step prepare started",
+        "Normal",
+    )
     assert (event["firstTimestamp"], event["lastTimestamp"], event["count"]) == (
-        "2026-11-25T14:00:00Z", "2026-11-25T14:00:00Z", 1)
+        "2026-11-25T14:00:00Z",
+        "2026-11-25T14:00:00Z",
+        1,
+    )
 
 
 def test_a_repeated_event_counts_up_instead_of_adding_another(store: Store, run: Obj) -> None:
@@ -40,13 +55,21 @@ def test_a_repeated_event_counts_up_instead_of_adding_another(store: Store, run:
     again = record_event(store, run, "Retried", "node a failed; retrying", "Warning", now=T1)
     assert again["count"] == 2
     assert (again["firstTimestamp"], again["lastTimestamp"]) == (
-        "2026-11-25T14:00:00Z", "2026-11-25T14:05:00Z")
+        "2026-11-25T14:00:00Z",
+        "2026-11-25T14:05:00Z",
+    )
     assert len(events_for(store, run)) == 1
 
 
 def test_events_for_lists_the_events_of_one_object_oldest_first(store: Store, run: Obj) -> None:
-    other = store.create({"apiVersion": API, "kind": "WorkflowRun",
-                          "metadata": {"name": "other", "namespace": "ml"}, "spec": {}})
+    other = store.create(
+        {
+            "apiVersion": API,
+            "kind": "WorkflowRun",
+            "metadata": {"name": "other", "namespace": "ml"},
+            "spec": {},
+        }
+    )
     record_event(store, run, "Started", "b", now=T1)
     record_event(store, run, "Created", "a", now=T0)
     record_event(store, other, "Created", "not this one", now=T0)

@@ -35,9 +35,7 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def leases(db: Path, clock: Clock) -> Iterator[dict[str, Lease]]:
-    made = {
-        who: Lease(db, "controller", who, ttl_seconds=15, clock=clock) for who in ("a", "b")
-    }
+    made = {who: Lease(db, "controller", who, ttl_seconds=15, clock=clock) for who in ("a", "b")}
     yield made
     for lease in made.values():
         lease.close()
@@ -149,7 +147,10 @@ def test_another_process_cannot_take_a_live_lease(db: Path) -> None:
         f"print(Lease({str(db)!r}, 'controller', 'child', 60).acquire())"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
         check=True,
     )
     assert out.stdout.strip() == "False"

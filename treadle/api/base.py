@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, model_validator
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 
 def _scalar_to_str(value: Any) -> Any:
@@ -20,6 +21,13 @@ def _scalar_to_str(value: Any) -> Any:
 
 Text = Annotated[str, BeforeValidator(_scalar_to_str)]
 """A string field that also accepts a YAML scalar and keeps its text."""
+
+WIRE_CONTEXT = {"wire": True}
+"""Validation context for documents as users write them: only camelCase field
+names are accepted (pass with `by_name=False`). Python code constructing models
+may use the snake_case attribute names."""
+
+PYTHON_NAME_ERROR = "python_field_name"
 
 
 class Strict(BaseModel):
@@ -41,3 +49,19 @@ class Open(Strict):
     """Kubernetes types we embed: typed where we check, the rest kept verbatim."""
 
     model_config = ConfigDict(extra="allow")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wire_names_only(cls, data: Any, info: ValidationInfo) -> Any:
+        # An unknown key is kept, but a snake_case spelling of a typed field is
+        # a mistake, not an extension: `mount_path` must not pass for `mountPath`.
+        if isinstance(data, dict) and info.context and info.context.get("wire"):
+            for name, field in cls.model_fields.items():
+                alias = field.alias or name
+                if alias != name and name in data:
+                    raise PydanticCustomError(
+                        PYTHON_NAME_ERROR,
+                        'unknown field "{name}" (the field is "{alias}")',
+                        {"name": name, "alias": alias},
+                    )
+        return data

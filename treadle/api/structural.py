@@ -7,6 +7,7 @@ from typing import Any
 import pydantic
 
 from ..errors import FieldError, format_path
+from .base import PYTHON_NAME_ERROR
 
 
 def _describe(value: Any) -> str:
@@ -28,6 +29,8 @@ def _message(err: Any) -> str:
         return "required field is missing"
     if kind == "extra_forbidden":
         return "unknown field"
+    if kind == PYTHON_NAME_ERROR:
+        return str(err["msg"])
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return f"unsupported value {_describe(given)}: must be one of {expected}"

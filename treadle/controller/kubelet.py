@@ -4,6 +4,7 @@ reports their container states back, the way a node agent does in a cluster."""
 from __future__ import annotations
 
 import base64
+import os
 import json
 import shutil
 import time
@@ -262,7 +263,7 @@ class Kubelet:
 
     def _env(self, pod: Obj, c: dict[str, Any]) -> dict[str, str]:
         meta = pod["metadata"]
-        env = {"PATH": DEFAULT_PATH, "HOSTNAME": meta["name"]}
+        env = {"PATH": os.environ.get("PATH", DEFAULT_PATH), "HOSTNAME": meta["name"]}
         for e in c.get("env") or []:
             if "value" in e:
                 env[e["name"]] = str(e["value"])

@@ -78,17 +78,13 @@ class Manager:
                 return False
         rv = self._resync()
         self.kubelet.sweep_orphans()
-        for target, name in (
-            (self._watch_loop, "watch"),
-            (self._work_loop, "work"),
-            (self._lease_loop, "lease"),
-        ):
-            t = threading.Thread(
-                target=target,
-                args=(rv,) if target is self._watch_loop else (),
-                name=f"treadle-{name}",
-                daemon=True,
-            )
+        loops: list[tuple[Callable[..., None], str, tuple[Any, ...]]] = [
+            (self._watch_loop, "watch", (rv,)),
+            (self._work_loop, "work", ()),
+            (self._lease_loop, "lease", ()),
+        ]
+        for target, name, args in loops:
+            t = threading.Thread(target=target, args=args, name=f"treadle-{name}", daemon=True)
             t.start()
             self._threads.append(t)
         return True

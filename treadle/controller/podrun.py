@@ -100,11 +100,15 @@ def results_of(pod: Obj, template: WorkflowTemplateSpec) -> list[dict[str, str]]
     return [{"name": r.name, "value": found[r.name]} for r in template.results if r.name in found]
 
 
+POD_LEVEL_REASONS = ("ResultsTooLarge", "DeadlineExceeded", "StartError", "Lost")
+"""Pod failures that no single step explains."""
+
+
 def _failure(steps: list[dict[str, Any]], pod: Obj, seq: bool) -> tuple[str, str]:
     status = pod.get("status") or {}
+    if status.get("reason") in POD_LEVEL_REASONS:
+        return status["reason"], status.get("message") or status["reason"]
     what = "step" if seq else "container"
-    if status.get("reason") and status.get("message"):
-        return status["reason"], status["message"]
     for s in steps:
         if s.get("phase") == "Failed":
             reason = s.get("reason") or "Error"
@@ -167,8 +171,9 @@ class PodHandler:
         phase = (pod.get("status") or {}).get("phase")
         if phase == "Succeeded":
             status["results"] = results_of(pod, template)
-            what = "steps" if seq else "containers"
-            return Outcome(status, "Succeeded", "Succeeded", f"all {len(steps)} {what} succeeded")
+            what = ("step" if seq else "container") + ("" if len(steps) == 1 else "s")
+            every = "" if len(steps) == 1 else "all "
+            return Outcome(status, "Succeeded", "Succeeded", f"{every}{len(steps)} {what} succeeded")
         if phase == "Failed":
             reason, message = _failure(steps, pod, seq)
             return Outcome(status, "Failed", reason, message)

@@ -36,12 +36,15 @@ import os
 import select
 import sys
 import time
-from typing import Any
+
+TYPE_CHECKING = False  # `typing` costs milliseconds to import; annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 try:  # the C modules: the public wrappers import enum and re, which cost milliseconds
     import _signal as _sig
 except ImportError:  # pragma: no cover - interpreters without it
-    import signal as _sig  # type: ignore[no-redef]
+    import signal as _sig
 try:
     from _json import encode_basestring_ascii as _quote
 except ImportError:  # pragma: no cover
@@ -74,7 +77,7 @@ def rfc3339(t: float | None = None) -> str:
     if t is None:
         t = time.time()
     sec = int(t)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec)) + ".%06dZ" % int((t - sec) * 1e6)
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(sec))}.{int((t - sec) * 1e6):06d}Z"
 
 
 def dumps(value: Any) -> str:
@@ -361,7 +364,7 @@ class Supervisor:
     def _after_finish(self, c: Container, active: list[Container]) -> None:
         if c.exit_code != 0 and self.failure is None and not self.stopping:
             self.failure = c
-            self._terminate(active, FAILURE_GRACE_SECONDS, f'{c.label()} failed')
+            self._terminate(active, FAILURE_GRACE_SECONDS, f"{c.label()} failed")
 
     def _terminate(self, active: list[Container], grace: float, why: str) -> None:
         """SIGTERM the running containers now, SIGKILL them after `grace` seconds."""
@@ -705,9 +708,8 @@ def main(args: list[str]) -> int:
         sep = args.index("--") if "--" in args else len(args)
         return run_exec(args[1], args[2], args[sep + 1 :])
     if len(args) != 1:
-        sys.stderr.write(
-            "usage: supervisor.py <state dir> | supervisor.py exec <state dir> <container> -- argv\n"
-        )
+        sys.stderr.write("usage: supervisor.py <state dir>\n")
+        sys.stderr.write("       supervisor.py exec <state dir> <container> -- <argv>\n")
         return 2
     return Supervisor(args[0]).run()
 

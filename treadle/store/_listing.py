@@ -101,14 +101,29 @@ def build_list_query(
         query.add("o.kind = 'Event'")
     else:
         query.add("o.kind = ?", kind)
+    for r in fields:
+        if r.field == "metadata.namespace" and not r.negated and namespace is None:
+            namespace = r.value  # as an equality it can narrow the index range
     if namespace is not None:
         query.add("o.namespace = ?", namespace)
     _add_labels(query, labels)
     for requirement in fields:
         _add_field(query, requirement)
     if after is not None:
-        query.add("(o.namespace, o.name) > (?, ?)", *after)
+        _add_position(query, namespace, after)
     return query
+
+
+def _add_position(query: ListQuery, namespace: str | None, after: tuple[str, str]) -> None:
+    """Only rows after `after` in (namespace, name) order. Within one namespace the
+    range is on name alone: a row-value range there would make SQLite scan on into
+    the following namespaces and sort."""
+    if namespace is None:
+        query.add("(o.namespace, o.name) > (?, ?)", *after)
+    elif after[0] == namespace:
+        query.add("o.name > ?", after[1])
+    elif after[0] > namespace:
+        query.add("0")  # the position is past this namespace: nothing is left
 
 
 def _add_labels(query: ListQuery, selector: LabelSelector) -> None:

@@ -33,13 +33,17 @@ class Page:
 
 class Store(Protocol):
     def create(self, obj: Obj) -> Obj:
-        """Store a new object; fills name (from generateName), uid, resourceVersion,
-        generation, creationTimestamp and the default namespace "default".
-        Raises AlreadyExists, ValidationError (bad name)."""
+        """Store a new object; fills name (from generateName: prefix + 5 random
+        lower-case alphanumerics), uid, resourceVersion, generation (1),
+        creationTimestamp and the namespace "default" (namespaced kinds only).
+        `status` is dropped, as with a status subresource: only `update_status`
+        writes it. Raises AlreadyExists, ValidationError (bad name, namespace,
+        labels or ownerReferences, each naming its field)."""
         ...
 
     def get(self, api_version: str, kind: str, namespace: str | None, name: str) -> Obj:
-        """Raises NotFound."""
+        """`namespace` None means "default" (ignored for cluster-scoped kinds).
+        Raises NotFound."""
         ...
 
     def list(
@@ -53,24 +57,32 @@ class Store(Protocol):
         limit: int | None = None,
         continue_token: str | None = None,
     ) -> Page:
-        """Objects of one kind, by namespace (None: all), ordered by namespace, name.
+        """Objects of one kind, by namespace (None or "": all), ordered by
+        namespace, name. `label_selector` is Kubernetes syntax (core/labels.py);
         `field_selector` supports `metadata.name`, `metadata.namespace` and
-        `status.phase` with `=`, `==` and `!=`."""
+        `status.phase` (and `involvedObject.*`, `reason`, `type` on v1 Events) with
+        `=`, `==` and `!=` (store/fields.py). `limit` None or 0: no limit.
+        Raises BadRequest for a malformed selector or continue token."""
         ...
 
     def update(self, obj: Obj) -> Obj:
         """Replace metadata (labels, annotations, ownerReferences …) and spec;
-        status is kept as stored. A given metadata.resourceVersion must match
-        (Conflict otherwise). A spec change bumps generation. Raises NotFound."""
+        name, namespace, uid, creationTimestamp and status are kept as stored. A
+        given metadata.resourceVersion (or uid) must match (Conflict otherwise). A
+        spec change bumps generation; an update that changes nothing writes nothing
+        and keeps the resourceVersion. Raises NotFound, ValidationError."""
         ...
 
     def update_status(self, obj: Obj) -> Obj:
-        """Replace only status, with the same resourceVersion rule."""
+        """Replace only status, with the same resourceVersion rule; everything else
+        sent is ignored. Raises NotFound, Conflict."""
         ...
 
     def delete(self, api_version: str, kind: str, namespace: str | None, name: str) -> Obj:
         """Delete and cascade to every object whose ownerReferences name its uid,
-        recursively, in one transaction. Returns the deleted object."""
+        recursively, in one transaction, one DELETED event each (owner first). A
+        dependant that still has another existing owner is kept, without the
+        reference to the deleted one. Returns the deleted object. Raises NotFound."""
         ...
 
     def watch(
@@ -83,8 +95,10 @@ class Store(Protocol):
         timeout: float | None = None,
     ) -> Iterator[WatchEvent]:
         """Events after resourceVersion `since` (None: from now), in order, until
-        `timeout` seconds pass with none (None: forever). Raises Gone if `since`
-        is older than the history kept."""
+        `timeout` seconds pass with none (None: forever). Raises Gone when called if
+        `since` is older than the history kept (and while iterating if the
+        consumer falls that far behind): list again, then watch from the list's
+        resourceVersion."""
         ...
 
     def resource_version(self) -> str:

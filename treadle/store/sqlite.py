@@ -348,9 +348,9 @@ class SqliteStore:
             if value:
                 where.append(f"{column} = ?")
                 params.append(value)
-        if namespace:
+        scoped = md.scope(api_version, kind, namespace) if api_version and kind else namespace
+        if namespace and scoped:  # a cluster-scoped kind ignores the namespace
             where.append("namespace = ?")
-            scoped = md.scope(api_version, kind, namespace) if api_version and kind else namespace
             params.append(scoped)
         sql = (
             "SELECT rv, type, object FROM changes WHERE "
@@ -444,8 +444,10 @@ class SqliteStore:
         cutoff = self._head(conn) - self._history
         if cutoff > 0:
             conn.execute("DELETE FROM changes WHERE rv <= ?", (cutoff,))
+            # Conditional, so a transaction that trims nothing writes nothing more.
             conn.execute(
-                "UPDATE meta SET value = max(value, ?) WHERE key = 'trimmed_through'", (cutoff,)
+                "UPDATE meta SET value = ? WHERE key = 'trimmed_through' AND value < ?",
+                (cutoff, cutoff),
             )
 
     def _find(

@@ -1,0 +1,87 @@
+"""Bad input through the CLI: one clear line, a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+TREADLE = str(ROOT / ".venv" / "bin" / "treadle")
+
+
+def treadle(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TREADLE_HOME": str(home), "NO_COLOR": "1", "TREADLE_NO_AUTOSTART": "1"}
+    return subprocess.run(
+        [TREADLE, *args], input=stdin, capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+TEMPLATE = """
+apiVersion: batch.tensorstack.dev/v1beta1
+kind: WorkflowTemplate
+metadata: {name: greet}
+spec:
+  params: [{name: who}]
+  type: Pod
+  pod:
+    containers: [{name: c, image: ubuntu, command: [echo, $(params.who)]}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "expected"),
+    [
+        (["apply", "-f", "-"], "a: [1\nb: 2", "-:2:2: invalid YAML"),
+        (
+            ["apply", "-f", "-"],
+            "apiVersion: v9\nkind: Gadget\nmetadata: {name: x}\n",
+            'unknown kind "Gadget"',
+        ),
+        (["apply", "-f", "/nonexistent/file.yaml"], None, "no such file or directory"),
+        (["get", "gadgets"], None, 'unknown kind "gadgets"'),
+        (["get", "wr", "nope"], None, "nope"),
+        (["run", "missing-template"], None, "missing-template"),
+        (["run", "greet"], None, 'missing required param "who"'),
+        (["run", "greet", "-p", "who=x", "-p", "extra=1"], None, 'param "extra" is not declared'),
+        (["run", "greet", "-p", "noequals"], None, "expected NAME=VALUE"),
+        (["wait", "nope", "--timeout", "soon"], None, "nope"),
+        (["logs", "nope"], None, "nope"),
+    ],
+    ids=[
+        "invalid-yaml",
+        "unknown-kind",
+        "missing-file",
+        "unknown-kind-get",
+        "missing-run",
+        "missing-template",
+        "missing-param",
+        "undeclared-param",
+        "bad-param-syntax",
+        "wait-missing-run",
+        "logs-missing-run",
+    ],
+)
+def test_bad_input_gets_one_clear_line_and_a_nonzero_exit(
+    tmp_path: Path, args: list[str], stdin: str | None, expected: str
+) -> None:
+    assert treadle(tmp_path, "apply", "-f", "-", stdin=TEMPLATE).returncode == 0
+    done = treadle(tmp_path, *args, stdin=stdin)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert expected in output
+    assert "Traceback" not in output
+    assert len(output.strip().splitlines()) <= 3, output
+
+
+def test_an_invalid_document_stores_nothing_from_its_file(tmp_path: Path) -> None:
+    bad = (
+        TEMPLATE + "---\napiVersion: batch.tensorstack.dev/v1beta1\nkind: WorkflowRun\n"
+        "metadata: {name: r}\nspec: {workflowTemplateRef: greet, timeout: soon}\n"
+    )
+    done = treadle(tmp_path, "apply", "-f", "-", stdin=bad)
+    assert done.returncode != 0
+    assert "spec.timeout" in done.stderr
+    assert treadle(tmp_path, "get", "wt", "greet").returncode != 0

@@ -1,0 +1,143 @@
+"""The pod of a Pod or SeqPod run, built from its template without I/O."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from treadle.api.run import WorkspaceBinding
+from treadle.api.template import WorkflowTemplateSpec
+from treadle.core.pods import (
+    RESULTS_DIR,
+    SCRIPT_ENV,
+    HostPaths,
+    build_pod,
+    param_values,
+    pod_name,
+    script_text,
+)
+
+RUN: dict[str, Any] = {
+    "apiVersion": "batch.tensorstack.dev/v1beta1",
+    "kind": "WorkflowRun",
+    "metadata": {"name": "r", "namespace": "ns", "uid": "u-1"},
+    "spec": {"workflowTemplateRef": "t"},
+}
+
+
+def spec(doc: dict[str, Any]) -> WorkflowTemplateSpec:
+    return WorkflowTemplateSpec.model_validate(doc)
+
+
+SEQ = spec(
+    {
+        "params": [{"name": "who", "default": "world"}],
+        "workspaces": [{"name": "data"}],
+        "results": [{"name": "out"}],
+        "seqPod": {
+            "steps": [
+                {"name": "a", "image": "ubuntu", "command": ["echo", "$(params.who)"]},
+                {"name": "b", "image": "python", "script": "print('$(params.who)')", "args": ["x"]},
+                {
+                    "name": "c",
+                    "image": "ubuntu",
+                    "command": ["sh", "-c"],
+                    "args": ["echo 1 > $(results.out.path); ls $(workspaces.data.path)"],
+                    "env": [{"name": "E", "value": "$(params.who)"}],
+                },
+            ]
+        },
+    }
+)
+PVC = [
+    WorkspaceBinding.model_validate(
+        {"name": "data", "persistentVolumeClaim": {"claimName": "c1"}, "subPath": "sub"}
+    )
+]
+
+
+def test_seqpod_steps_become_init_containers_in_order() -> None:
+    pod = build_pod(RUN, SEQ, {}, PVC)
+    assert [c["name"] for c in pod["spec"]["initContainers"]] == ["a", "b", "c"]
+    assert pod["spec"]["containers"] == []
+
+
+def test_params_take_given_values_over_defaults() -> None:
+    assert param_values(SEQ, {"who": "bob"}) == {"who": "bob"}
+    assert param_values(SEQ, {}) == {"who": "world"}
+
+
+def test_params_are_substituted_in_command_args_and_env() -> None:
+    pod = build_pod(RUN, SEQ, {"who": "bob"}, PVC)
+    a, _, c = pod["spec"]["initContainers"]
+    assert a["command"] == ["echo", "bob"]
+    assert c["env"] == [{"name": "E", "value": "bob"}]
+
+
+def test_workspace_and_result_paths_are_the_pod_paths() -> None:
+    pod = build_pod(RUN, SEQ, {}, PVC)
+    c = pod["spec"]["initContainers"][2]
+    assert c["args"] == [f"echo 1 > {RESULTS_DIR}/out; ls /t9k/workspaces/data"]
+    mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
+    assert mounts["/t9k/workspaces/data"]["subPath"] == "sub"
+    assert RESULTS_DIR in mounts
+
+
+def test_a_workspace_binding_becomes_a_volume_of_its_source() -> None:
+    pod = build_pod(RUN, SEQ, {}, PVC)
+    vols = {v["name"]: v for v in pod["spec"]["volumes"]}
+    assert vols["ws-data"] == {"name": "ws-data", "persistentVolumeClaim": {"claimName": "c1"}}
+
+
+def test_script_step_runs_through_the_launcher_with_its_args() -> None:
+    pod = build_pod(RUN, SEQ, {"who": "bob"}, PVC)
+    b = pod["spec"]["initContainers"][1]
+    assert b["command"][:2] == ["/bin/sh", "-c"]
+    assert b["args"] == ["x"]
+    env = {e["name"]: e["value"] for e in b["env"]}
+    assert env[SCRIPT_ENV] == "#!/bin/bash\nset -e\nprint('bob')"
+
+
+def test_a_script_with_its_own_interpreter_gets_no_prologue() -> None:
+    assert script_text("#!/usr/bin/env python3\nprint(1)") == "#!/usr/bin/env python3\nprint(1)"
+
+
+def test_shell_arithmetic_is_left_as_written() -> None:
+    t = spec(
+        {
+            "params": [{"name": "a"}],
+            "pod": {
+                "containers": [
+                    {"name": "c", "command": ["sh", "-c", "echo $((${A}+1)) $(date) $(params.a)"]}
+                ]
+            },
+        }
+    )
+    pod = build_pod(RUN, t, {"a": "7"}, [])
+    assert pod["spec"]["containers"][0]["command"][2] == "echo $((${A}+1)) $(date) 7"
+
+
+def test_restart_policy_is_forced_to_never() -> None:
+    t = spec({"pod": {"restartPolicy": "Always", "containers": [{"name": "c", "command": ["x"]}]}})
+    assert build_pod(RUN, t, {}, [])["spec"]["restartPolicy"] == "Never"
+
+
+def test_the_pod_name_is_fixed_by_the_run_name() -> None:
+    pod = build_pod(RUN, SEQ, {}, PVC)
+    assert pod["metadata"]["name"] == pod_name("r") == "r-pod"
+    assert pod["metadata"]["namespace"] == "ns"
+    assert pod["metadata"]["labels"] == {"batch.tensorstack.dev/workflowRun": "r"}
+
+
+def test_the_queue_is_passed_to_the_pod_as_a_scheduler_hint() -> None:
+    run = {**RUN, "spec": {"scheduler": {"t9kScheduler": {"queue": "gpu"}}}}
+    pod = build_pod(run, SEQ, {}, PVC)
+    assert pod["metadata"]["annotations"] == {"scheduling.tensorstack.dev/queue": "gpu"}
+
+
+def test_without_a_sandbox_paths_are_host_directories() -> None:
+    host = HostPaths({"data": "/h/vol"}, "/h/results")
+    pod = build_pod(RUN, SEQ, {}, PVC, host)
+    c = pod["spec"]["initContainers"][2]
+    assert c["args"] == ["echo 1 > /h/results/out; ls /h/vol"]
+    vols = {v["name"]: v for v in pod["spec"]["volumes"]}
+    assert vols["ws-data"] == {"name": "ws-data", "hostPath": {"path": "/h/vol"}}

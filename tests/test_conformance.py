@@ -1,0 +1,36 @@
+"""The shared conformance cases, run through the CLI exactly as a user would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, SHARED
+
+TOOL = SHARED / "tools" / "conformance.py"
+CASES = SHARED / "conformance"
+
+
+@pytest.mark.skipif(
+    not TOOL.exists(), reason="the shared conformance cases are not beside this checkout"
+)
+@pytest.mark.parametrize("only", ["invalid", "valid"])
+def test_conformance_cases_pass_through_the_cli(only: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TREADLE_NO_AUTOSTART"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(TOOL),
+            str(ROOT / ".venv" / "bin" / "treadle"),
+            str(CASES),
+            "--only",
+            only,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -1,0 +1,60 @@
+"""What one server holds: the data directory's store and runtime, the controller it
+drives, its auth policy and metrics, and the signal that it is shutting down."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from starlette.requests import HTTPConnection
+
+from ..client.embedded import EmbeddedClient
+from ..config import Home
+from ..store.sqlite import SqliteStore
+
+if TYPE_CHECKING:
+    from .auth import AuthPolicy
+    from .controller import ControllerRunner
+    from .metrics import Metrics
+
+
+class ServerClient(EmbeddedClient):
+    """The embedded client, minus starting controllers: the server drives runs
+    itself (or waits for the process that does to go away)."""
+
+    def ensure_controller(self) -> None:
+        return None
+
+
+@dataclass
+class ServerState:
+    home: Home
+    client: ServerClient
+    auth: AuthPolicy
+    metrics: Metrics
+    controller: ControllerRunner | None
+    static_dir: Path
+    closing: threading.Event = field(default_factory=threading.Event)
+    """Set when the server starts shutting down: open streams and terminals end."""
+
+    @property
+    def store(self) -> SqliteStore:
+        return self.client.store
+
+    def controller_state(self) -> str:
+        """`running` (this server drives runs), `waiting` (another process does; we
+        take over when it stops) or `disabled`."""
+        if self.controller is None:
+            return "disabled"
+        return self.controller.state
+
+
+def server_state(conn: HTTPConnection) -> ServerState:
+    """The dependency every route (and WebSocket) uses to reach the server's state."""
+    state: ServerState = conn.app.state.treadle
+    return state
+
+
+__all__ = ["ServerClient", "ServerState", "server_state"]
