@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, SHARED
+
+from tests.support import ROOT, SHARED
 
 TOOL = SHARED / "tools" / "conformance.py"
 CASES = SHARED / "conformance"

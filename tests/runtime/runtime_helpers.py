@@ -7,8 +7,10 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
 
-from treadle.runtime.base import ContainerPlan, Mount, PodObservation, PodPlan
+from treadle.runtime.base import ContainerPlan, ContainerState, Mount, PodObservation, PodPlan
 from treadle.runtime.local import LocalRuntime
 from treadle.runtime.sandbox import bwrap_works
 
@@ -36,9 +38,7 @@ def sh(
     )
 
 
-def pod(
-    init: Sequence[ContainerPlan] = (), containers: Sequence[ContainerPlan] = ()
-) -> PodPlan:
+def pod(init: Sequence[ContainerPlan] = (), containers: Sequence[ContainerPlan] = ()) -> PodPlan:
     return PodPlan(
         uid=uuid.uuid4().hex,
         name="p",
@@ -82,6 +82,22 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
-def state(obs: PodObservation, name: str):  # type: ignore[no-untyped-def]
+def state(obs: PodObservation, name: str) -> ContainerState:
     """The state of container `name` (init or not)."""
     return next(s for s in obs.init_containers + obs.containers if s.name == name)
+
+
+def visible(p: PodPlan, host_dir: Path) -> PodPlan:
+    """`p` with `host_dir` mounted at its own path in every container, so that a
+    sandboxed container sees it too (the sandbox's /tmp is its own)."""
+    m = Mount(str(host_dir), str(host_dir))
+    return replace(
+        p,
+        init_containers=[replace(c, mounts=[*c.mounts, m]) for c in p.init_containers],
+        containers=[replace(c, mounts=[*c.mounts, m]) for c in p.containers],
+    )
+
+
+def unique_sleep(seconds: int) -> str:
+    """A `sleep` command line no other test's process has (GNU sleep takes fractions)."""
+    return f"sleep {seconds}.{uuid.uuid4().int % 10**9:09d}"

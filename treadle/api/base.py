@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -19,8 +26,13 @@ def _scalar_to_str(value: Any) -> Any:
     return value
 
 
-Text = Annotated[str, BeforeValidator(_scalar_to_str)]
-"""A string field that also accepts a YAML scalar and keeps its text."""
+Text = Annotated[
+    str,
+    BeforeValidator(_scalar_to_str),
+    WithJsonSchema({"type": ["string", "number", "boolean"]}),
+]
+"""A string field that also accepts a YAML scalar and keeps its text. Its schema
+says so, so an editor checking against it agrees with `validate`."""
 
 WIRE_CONTEXT = {"wire": True}
 """Validation context for documents as users write them: only camelCase field

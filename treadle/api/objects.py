@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, NamedTuple
 
 GROUP_VERSION = "batch.tensorstack.dev/v1beta1"
@@ -12,6 +13,15 @@ ATTEMPT_LABEL = "batch.tensorstack.dev/attempt"
 CRON_LABEL = "batch.tensorstack.dev/cronWorkflowRun"
 STOP_ANNOTATION = "batch.tensorstack.dev/stop"
 """Set (to a reason) on a running WorkflowRun to stop it; the controller does the rest."""
+
+
+def label_value(name: str) -> str:
+    """A name as a label value: itself when it fits in 63 characters, else cut and
+    suffixed with a digest, so it stays unique. Readers match owners by uid anyway."""
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:54].rstrip('-.')}-{digest}"
 
 
 class Key(NamedTuple):

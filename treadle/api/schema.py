@@ -19,20 +19,21 @@ def json_schema(info: KindInfo) -> dict[str, Any]:
 
 
 def openapi_v3_schema(info: KindInfo) -> dict[str, Any]:
-    """The structural schema a CRD wants: refs inlined, nullable instead of null
-    unions, no titles, unknown fields preserved where we keep them."""
+    """The structural schema a CRD wants: refs inlined, `nullable` instead of null
+    unions, `enum` instead of `const`, no titles and no null defaults, every node
+    typed, and unknown fields preserved where we keep them (the embedded
+    Kubernetes types). A text field that also takes a number is
+    `x-kubernetes-int-or-string`."""
     schema = json_schema(info)
     defs = schema.pop("$defs", {})
     schema.pop("$schema", None)
     schema.pop("$id", None)
-    return _structural(schema, defs)
+    result: dict[str, Any] = _structural(schema, defs)
+    return result
 
 
-def _structural(node: Any, defs: dict[str, Any]) -> Any:
-    if isinstance(node, list):
-        return [_structural(n, defs) for n in node]
-    if not isinstance(node, dict):
-        return node
+def _structural(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """One schema node made structural; only schema-valued keywords are walked."""
     node = copy.copy(node)
     if "$ref" in node:
         target = defs[node.pop("$ref").rsplit("/", 1)[1]]
@@ -45,12 +46,31 @@ def _structural(node: Any, defs: dict[str, Any]) -> Any:
             node = {**_structural(real[0], defs), **node, "nullable": True}
     for key in ("title", "discriminator"):
         node.pop(key, None)
+    if "default" in node and node["default"] is None:
+        node.pop("default")
     if "const" in node:
         node["enum"] = [node.pop("const")]
-    if node.get("additionalProperties") is True:
+    if isinstance(node.get("type"), list):
+        node.pop("type")
+        node["x-kubernetes-int-or-string"] = True
+    extra = node.get("additionalProperties")
+    if extra is True:
         node.pop("additionalProperties")
         node["x-kubernetes-preserve-unknown-fields"] = True
-    return {k: _structural(v, defs) for k, v in node.items()}
+    elif extra is False:
+        # Structural schemas drop unknown fields anyway; `false` is not allowed.
+        node.pop("additionalProperties")
+    if not node or set(node) <= {"description", "nullable"}:
+        node["x-kubernetes-preserve-unknown-fields"] = True
+    for key in ("items", "additionalProperties", "not"):
+        if isinstance(node.get(key), dict):
+            node[key] = _structural(node[key], defs)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in node:
+            node[key] = [_structural(n, defs) for n in node[key]]
+    if "properties" in node:
+        node["properties"] = {k: _structural(v, defs) for k, v in node["properties"].items()}
+    return node
 
 
 def crd(info: KindInfo) -> dict[str, Any]:

@@ -8,11 +8,14 @@ from typing import Any
 
 import pydantic
 
+from ..core.names import DNS1123_LABEL_MAX_LENGTH
 from ..errors import FieldError, ValidationError
+from .base import WIRE_CONTEXT
 from .cron import CronWorkflowRun
 from .kinds import WORKFLOW_KINDS, KindInfo, by_kind
+from .rules.bindings import RefResolver
 from .rules.cron import validate_cron_spec
-from .rules.meta import validate_metadata
+from .rules.meta import LABELLED_KINDS, validate_metadata
 from .rules.run import validate_run_spec
 from .rules.template import validate_template_spec
 from .rules.trigger import validate_trigger_spec
@@ -69,13 +72,17 @@ def validate(
     """Parse and check one document. Workflow kinds come back as their model;
     other kinds (ConfigMap, Pod …) as the dict, after a shape check."""
     info = kind_of(doc)
-    errors = validate_metadata(doc.get("metadata"), require_name=require_name)
+    errors = validate_metadata(
+        doc.get("metadata"),
+        require_name=require_name,
+        max_name_length=DNS1123_LABEL_MAX_LENGTH if info.kind in LABELLED_KINDS else None,
+    )
     if info.model is None:
         if errors:
             raise ValidationError(errors, describe(doc))
         return dict(doc)
     try:
-        obj = info.model.model_validate(doc)
+        obj = info.model.model_validate(doc, by_name=False, context=WIRE_CONTEXT)
     except pydantic.ValidationError as exc:
         raise ValidationError(errors + structural_errors(exc), describe(doc)) from None
     errors += _rules(obj, resolve_template)
@@ -85,16 +92,28 @@ def validate(
 
 
 def _rules(obj: pydantic.BaseModel, resolve: TemplateResolver | None) -> list[FieldError]:
+    namespace = getattr(getattr(obj, "metadata", None), "namespace", None)
+    by_name = _in_namespace(resolve, namespace)
     if isinstance(obj, WorkflowTemplate):
-        return validate_template_spec(obj.spec)
+        return validate_template_spec(obj.spec, resolve=by_name)
     if isinstance(obj, WorkflowRun):
         ref = obj.spec.workflow_template_ref
-        template = resolve(obj.metadata.namespace, ref) if (resolve and ref) else None
-        return validate_run_spec(obj.spec, template=template, template_name=ref)
+        template = by_name(ref) if (by_name and ref) else None
+        return validate_run_spec(obj.spec, template=template, template_name=ref, resolve=by_name)
     if isinstance(obj, CronWorkflowRun):
         ref = obj.spec.workflow_run.spec.workflow_template_ref
-        template = resolve(obj.metadata.namespace, ref) if (resolve and ref) else None
-        return validate_cron_spec(obj.spec, template=template)
+        template = by_name(ref) if (by_name and ref) else None
+        return validate_cron_spec(obj.spec, template=template, template_name=ref, resolve=by_name)
     if isinstance(obj, WorkflowTrigger):
-        return validate_trigger_spec(obj.spec)
+        ref = obj.spec.workflow_run_spec.workflow_template_ref
+        template = by_name(ref) if (by_name and ref) else None
+        return validate_trigger_spec(
+            obj.spec, template=template, template_name=ref, resolve=by_name
+        )
     return []
+
+
+def _in_namespace(resolve: TemplateResolver | None, namespace: str | None) -> RefResolver | None:
+    if resolve is None:
+        return None
+    return lambda name: resolve(namespace, name)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pydantic
 
-from ..api.objects import GROUP_VERSION, TEMPLATE_LABEL
+from ..api.objects import GROUP_VERSION, TEMPLATE_LABEL, label_value
 from ..api.template import WorkflowTemplateSpec
 from ..api.validate import kind_of, validate
 from ..errors import FieldError, NotFound, ValidationError
@@ -52,7 +52,7 @@ def prepare(store: Store, doc: Any, namespace: str | None = None) -> Obj:
         ref = (obj.get("spec") or {}).get("workflowTemplateRef")
         if ref:
             meta.setdefault("labels", {})
-            meta["labels"] = {**(meta.get("labels") or {}), TEMPLATE_LABEL: ref}
+            meta["labels"] = {**(meta.get("labels") or {}), TEMPLATE_LABEL: label_value(ref)}
     return obj
 
 

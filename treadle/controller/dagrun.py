@@ -20,6 +20,7 @@ from ..api.objects import (
     RUN_LABEL,
     STOP_ANNOTATION,
     TEMPLATE_LABEL,
+    label_value,
     owner_reference,
 )
 from ..api.rules.run import params_against_template
@@ -57,7 +58,7 @@ def children_by_node(ctx: Context, run: Obj) -> dict[str, list[Obj]]:
             GROUP_VERSION,
             "WorkflowRun",
             namespace,
-            label_selector=f"{RUN_LABEL}={run['metadata']['name']}",
+            label_selector=f"{RUN_LABEL}={label_value(run['metadata']['name'])}",
             limit=1000,
             continue_token=token,
         )
@@ -264,10 +265,10 @@ class DagHandler:
                 "name": name,
                 "namespace": run["metadata"].get("namespace", "default"),
                 "labels": {
-                    RUN_LABEL: run["metadata"]["name"],
+                    RUN_LABEL: label_value(run["metadata"]["name"]),
                     NODE_LABEL: node.name,
                     ATTEMPT_LABEL: str(attempt),
-                    TEMPLATE_LABEL: node.workflow_template_ref,
+                    TEMPLATE_LABEL: label_value(node.workflow_template_ref),
                 },
                 "ownerReferences": [owner_reference(run)],
             },

@@ -109,7 +109,10 @@ def _failure(steps: list[dict[str, Any]], pod: Obj, seq: bool) -> tuple[str, str
     if status.get("reason") in POD_LEVEL_REASONS:
         return status["reason"], status.get("message") or status["reason"]
     what = "step" if seq else "container"
-    for s in steps:
+    failed = [s for s in steps if s.get("phase") == "Failed"]
+    # The container that failed on its own explains the run, not those stopped after it.
+    failed.sort(key=lambda s: s.get("reason") == "Killed")
+    for s in failed:
         if s.get("phase") == "Failed":
             reason = s.get("reason") or "Error"
             detail = f"exit code {s.get('exitCode')}"
@@ -173,7 +176,9 @@ class PodHandler:
             status["results"] = results_of(pod, template)
             what = ("step" if seq else "container") + ("" if len(steps) == 1 else "s")
             every = "" if len(steps) == 1 else "all "
-            return Outcome(status, "Succeeded", "Succeeded", f"{every}{len(steps)} {what} succeeded")
+            return Outcome(
+                status, "Succeeded", "Succeeded", f"{every}{len(steps)} {what} succeeded"
+            )
         if phase == "Failed":
             reason, message = _failure(steps, pod, seq)
             return Outcome(status, "Failed", reason, message)

@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from ..api.objects import RUN_LABEL, owner_reference
+from ..api.objects import RUN_LABEL, label_value, owner_reference
 from ..api.rules.template import manifest_errors
 from ..api.run import WorkflowRunSpec
 from ..api.template import (
@@ -86,7 +86,10 @@ def _rules(template: WorkflowTemplateSpec, obj: Obj) -> tuple[Rules | None, Rule
 def _owned(ctx: Context, run: Obj, api_version: str, kind: str) -> Obj | None:
     namespace = run["metadata"].get("namespace", "default")
     page = ctx.store.list(
-        api_version, kind, namespace, label_selector=f"{RUN_LABEL}={run['metadata']['name']}"
+        api_version,
+        kind,
+        namespace,
+        label_selector=f"{RUN_LABEL}={label_value(run['metadata']['name'])}",
     )
     uid = run["metadata"]["uid"]
     for obj in page.items:
@@ -143,7 +146,10 @@ class ResourceHandler:
     def _create(self, ctx: Context, run: Obj, manifest: Obj) -> Outcome:
         meta = dict(manifest.get("metadata") or {})
         meta["namespace"] = run["metadata"].get("namespace", "default")
-        meta["labels"] = {**(meta.get("labels") or {}), RUN_LABEL: run["metadata"]["name"]}
+        meta["labels"] = {
+            **(meta.get("labels") or {}),
+            RUN_LABEL: label_value(run["metadata"]["name"]),
+        }
         meta["ownerReferences"] = [*(meta.get("ownerReferences") or []), owner_reference(run)]
         try:
             created = ctx.store.create({**manifest, "metadata": meta})

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..api.objects import RUN_LABEL, label_value
 from ..api.run import WorkspaceBinding
 from ..api.template import Container, WorkflowTemplateSpec
 from .substitution import substitute
@@ -20,7 +21,6 @@ RESULTS_DIR = "/t9k/results"
 RESULTS_VOLUME = "t9k-results"
 SCRIPT_ENV = "T9K_SCRIPT"
 SCRIPT_PROLOGUE = "#!/bin/bash\nset -e\n"
-RUN_LABEL = "batch.tensorstack.dev/workflowRun"
 QUEUE_ANNOTATION = "scheduling.tensorstack.dev/queue"
 
 # Runs the step's script with the step's args: written to a private temp file so
@@ -184,7 +184,7 @@ def build_pod(
     pod_meta: dict[str, Any] = {
         "name": pod_name(meta["name"]),
         "namespace": meta.get("namespace", "default"),
-        "labels": {RUN_LABEL: meta["name"]},
+        "labels": {RUN_LABEL: label_value(meta["name"])},
     }
     if annotations:
         pod_meta["annotations"] = annotations

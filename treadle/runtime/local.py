@@ -278,11 +278,13 @@ class LocalRuntime:
         """The supervisor died without finishing: kill what it left, record the failure."""
         d = self.root / uid
         pid_start = _read_pid(d / sv.PID_FILE)
-        why = "the unit's supervisor exited unexpectedly"
         if pid_start is None:
             why = "the unit's supervisor exited before it started the unit"
         else:
             why = f"the unit's supervisor (pid {pid_start[0]}) exited unexpectedly"
+            # Containers stay in the supervisor's session (each in a group of its own),
+            # which also catches one it spawned but had not recorded yet.
+            sv.kill_session(*pid_start)
         last = _last_line(d / SUPERVISOR_LOG)
         if last:
             why += f": {last}"

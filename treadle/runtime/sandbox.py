@@ -100,8 +100,9 @@ def bwrap_args(
     for dev in layout.devices:
         args += ["--dev-bind", dev, dev]
     for h in hide:
-        args += ["--tmpfs", h]
-        layers.append(_Layer(h, None, False))
+        if _covering(h, layers).source is not None:  # not already out of sight in a tmpfs
+            args += ["--tmpfs", h]
+            layers.append(_Layer(h, None, False))
     links = dict((link, target) for target, link in layout.symlinks)
     for m in sorted(container.mounts, key=lambda m: _depth(m.container_path)):
         dest = _check_mount_path(m)
@@ -175,13 +176,18 @@ def _through_links(path: str, links: dict[str, str]) -> str:
     return path
 
 
-def _check_creatable(path: str, layers: list[_Layer], what: str) -> bool:
-    """Whether `path` already exists in the sandbox; raise MountError if it does not and
-    cannot be created there because the layer it would be created in is read-only."""
-    layer = max(
+def _covering(path: str, layers: list[_Layer]) -> _Layer:
+    """The layer that shows `path`: the last, deepest one at or above it."""
+    return max(
         (la for la in layers if path == la.path or path.startswith(la.path.rstrip("/") + "/")),
         key=lambda la: len(la.path),
     )
+
+
+def _check_creatable(path: str, layers: list[_Layer], what: str) -> bool:
+    """Whether `path` already exists in the sandbox; raise MountError if it does not and
+    cannot be created there because the layer it would be created in is read-only."""
+    layer = _covering(path, layers)
     if layer.source is None:
         return path == layer.path
     on_host = posixpath.join(layer.source, posixpath.relpath(path, layer.path))

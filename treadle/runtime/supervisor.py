@@ -64,6 +64,8 @@ FAILURE_GRACE_SECONDS = 5.0
 DRAIN_SECONDS = 0.5
 """How long output is still read after a container's main process exited, in case
 something that escaped its process group holds the pipe open."""
+TERM_RETRY_SECONDS = 0.02
+"""How soon a SIGTERM is retried for a sandbox that had nothing to signal yet."""
 MAX_LINE = 64 * 1024
 """A longer run of output without a newline is logged as a line of its own."""
 START_ERROR_EXIT_CODE = 128
@@ -153,33 +155,51 @@ def process_alive(pid: int, start: str) -> bool:
     return True
 
 
-def group_members(pgid: int) -> list[int] | None:
-    """pids of the processes in group `pgid`, or None where /proc cannot tell."""
+def term_sandbox(leader: int) -> bool:
+    """SIGTERM the processes of a sandbox whose bwrap (outside) leads group `leader`;
+    False if its command has not started yet (bwrap is still setting up).
+
+    bwrap itself is spared: it would die of SIGTERM and take the sandbox down with
+    SIGKILL, cutting the grace period short. So is its child, the sandbox's pid 1,
+    which ignores signals it has no handler for."""
+    targets = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            fields = _stat_fields(int(name))
+            if fields is None or int(fields[2]) != leader:
+                continue
+            if int(name) != leader and int(fields[1]) != leader:
+                targets.append(int(name))
+    for pid in targets:
+        try:
+            os.kill(pid, _sig.SIGTERM)
+        except OSError:
+            pass
+    return bool(targets)
+
+
+def kill_session(sid: int, start: str) -> None:
+    """SIGKILL every process of session `sid`, whose leader started at `start`, unless
+    that number now belongs to another process. (A session id is not reused while any
+    process is in the session.)"""
+    fields = _stat_fields(sid)
+    if fields is not None and start not in ("-", fields[19].decode()):
+        return
     try:
         names = os.listdir("/proc")
     except OSError:
-        return None
-    found = []
+        return
     for name in names:
         if name.isdigit():
             fields = _stat_fields(int(name))
-            if fields is not None and int(fields[2]) == pgid:
-                found.append(int(name))
-    return found
+            if fields is not None and int(fields[3]) == sid:
+                try:
+                    os.kill(int(name), _sig.SIGKILL)
+                except OSError:
+                    pass
 
 
-def kill_group(pgid: int, sig: int, spare: int | None = None) -> None:
-    """Send `sig` to process group `pgid`; with `spare`, to every member but that one."""
-    if spare is not None:
-        members = group_members(pgid)
-        if members is not None:
-            for pid in members:
-                if pid != spare:
-                    try:
-                        os.kill(pid, sig)
-                    except OSError:
-                        pass
-            return
+def kill_group(pgid: int, sig: int) -> None:
     try:
         os.killpg(pgid, sig)
     except OSError:
@@ -235,6 +255,7 @@ class Container:
         self.status: int | None = None
         self.exited = 0.0
         self.kill_at: float | None = None
+        self.term_pending = False
         self.signaled: str | None = None
         self.start_error: str | None = spec.get("start_error")
         self.cgroup: str | None = None
@@ -344,6 +365,8 @@ class Supervisor:
             now = time.monotonic()
             deadlines = [c.kill_at for c in active if c.kill_at is not None and not c.done]
             deadlines += [c.exited + DRAIN_SECONDS for c in active if c.exited and not c.done]
+            if any(c.term_pending and not c.exited for c in active):
+                deadlines.append(now + TERM_RETRY_SECONDS)
             timeout = None if not deadlines else max(0, int((min(deadlines) - now) * 1000) + 1)
             for fd, _ in self.poller.poll(timeout):
                 if fd == self.wake_r:
@@ -357,6 +380,8 @@ class Supervisor:
                 if c.kill_at is not None and now >= c.kill_at and not c.exited:
                     kill_group(c.pid, _sig.SIGKILL)
                     c.kill_at = None
+                elif c.term_pending and not c.exited:
+                    self._sigterm(c)
                 if c.exited and (c.fd is None or now >= c.exited + DRAIN_SECONDS):
                     self._finish(c)
                     self._after_finish(c, active)
@@ -377,11 +402,15 @@ class Supervisor:
             if grace <= 0:
                 kill_group(c.pid, _sig.SIGKILL)
                 continue
-            # Under bwrap the group leader is bwrap itself, which would die of SIGTERM
-            # and take the sandbox down with SIGKILL: spare it, so the container
-            # gets its grace period.
-            kill_group(c.pid, _sig.SIGTERM, spare=c.pid if self.spec["sandboxed"] else None)
             c.kill_at = deadline if c.kill_at is None else min(c.kill_at, deadline)
+            self._sigterm(c)
+
+    def _sigterm(self, c: Container) -> None:
+        if not self.spec["sandboxed"]:
+            kill_group(c.pid, _sig.SIGTERM)
+        else:
+            # A sandbox still being set up has nothing to signal yet: retry shortly.
+            c.term_pending = not term_sandbox(c.pid)
 
     def _on_signals(self, active: list[Container]) -> None:
         try:

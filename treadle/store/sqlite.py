@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -28,16 +27,16 @@ from types import TracebackType
 from typing import Any
 
 from treadle.core.names import GENERATED_SUFFIX_ALPHABET, GENERATED_SUFFIX_LENGTH, generate_name
-from treadle.errors import AlreadyExists, BadRequest, Conflict, Gone, NotFound
+from treadle.errors import AlreadyExists, BadRequest, Conflict, NotFound
 
+from . import _history as history
 from . import _metadata as md
 from ._db import FileState, Synchronous, connect, ensure_schema, file_state
 from ._listing import build_list_query, decode_continue, encode_continue
-from .base import EventType, Obj, Page, WatchEvent
+from .base import Obj, Page, WatchEvent
 
 _MAX_IDLE_CONNECTIONS = 8
 _GENERATE_NAME_ATTEMPTS = 16
-_WATCH_BATCH = 500
 
 
 # `SqliteStore.list` hides the builtin inside the class body.
@@ -145,7 +144,7 @@ class SqliteStore:
         with self._shared.write_lock, self._connection() as conn:
             conn.execute("BEGIN IMMEDIATE")
             yield conn
-            self._trim(conn)
+            history.trim(conn, self._history)
             conn.execute("COMMIT")
         self._shared.notify()
 
@@ -210,7 +209,7 @@ class SqliteStore:
         )
         sql, params = query.sql(limit + 1 if limit else None)
         with self._read() as conn:
-            head = self._head(conn)
+            head = history.head(conn)
             rows = conn.execute(sql, params).fetchall()
         token = None
         if limit and len(rows) > limit:
@@ -220,7 +219,7 @@ class SqliteStore:
 
     def resource_version(self) -> str:
         with self._connection() as conn:
-            return str(self._head(conn))
+            return str(history.head(conn))
 
     # --- writes ------------------------------------------------------------------
 
@@ -243,7 +242,7 @@ class SqliteStore:
                     raise AlreadyExists(f"{md.describe(kind, ns, name)} already exists")
             else:
                 name = self._free_generated_name(conn, api_version, kind, ns, prefix)
-            rv = self._next_rv(conn)
+            rv = history.next_rv(conn)
             md.stamp_created(
                 body,
                 name=name,
@@ -258,7 +257,7 @@ class SqliteStore:
             )
             assert cursor.lastrowid is not None
             self._index(conn, cursor.lastrowid, body)
-            self._log(conn, rv, "ADDED", body)
+            history.append(conn, rv, "ADDED", body)
         return body
 
     def update(self, obj: Obj) -> Obj:
@@ -336,119 +335,31 @@ class SqliteStore:
         """
         conn = self._connect()
         try:
-            head, trimmed = self._positions(conn)
-            start = head if not since else _parse_rv(since)
+            newest, trimmed = history.positions(conn)
+            start = history.parse_rv(since) if since else newest
             if start < trimmed:
-                raise _gone(start, trimmed)
+                raise history.gone(start, trimmed)
         except BaseException:
             conn.close()
             raise
-        where, params = ["rv > ?", "rv <= ?"], []
-        for column, value in (("api_version", api_version), ("kind", kind)):
-            if value:
-                where.append(f"{column} = ?")
-                params.append(value)
         scoped = md.scope(api_version, kind, namespace) if api_version and kind else namespace
-        if namespace and scoped:  # a cluster-scoped kind ignores the namespace
-            where.append("namespace = ?")
-            params.append(scoped)
-        sql = (
-            "SELECT rv, type, object FROM changes WHERE "
-            + " AND ".join(where)
-            + f" ORDER BY rv LIMIT {_WATCH_BATCH}"
+        wanted = history.Filter(
+            api_version or None,
+            kind or None,
+            # All namespaces when none is given, or for a cluster-scoped kind.
+            scoped if namespace and scoped else None,
         )
-        return self._stream(conn, sql, params, start, timeout)
-
-    def _stream(
-        self,
-        conn: sqlite3.Connection,
-        sql: str,
-        params: _Values,
-        last: int,
-        timeout: float | None,
-    ) -> Iterator[WatchEvent]:
-        def new_deadline() -> float | None:
-            return None if timeout is None else time.monotonic() + timeout
-
-        deadline = new_deadline()
-        seen_version: int | None = None
-        try:
-            while not self._closed:
-                ticket = self._shared.ticket()
-                # data_version changes when any other connection, in this process or
-                # another, commits: a cheap test before reading the history.
-                version = conn.execute("PRAGMA data_version").fetchone()[0]
-                if version != seen_version:
-                    seen_version = version
-                    conn.execute("BEGIN")
-                    try:
-                        head, trimmed = self._positions(conn)
-                        if last < trimmed:
-                            raise _gone(last, trimmed)
-                        rows = conn.execute(sql, [last, head, *params]).fetchall()
-                    finally:
-                        conn.execute("COMMIT")
-                    if len(rows) == _WATCH_BATCH:
-                        last, seen_version = rows[-1][0], None  # more to read at once
-                    else:
-                        last = head
-                    for rv, type_, obj in rows:
-                        yield WatchEvent(_event_type(type_), json.loads(obj), str(rv))
-                    if rows:
-                        deadline = new_deadline()
-                        continue
-                wait = self._poll_interval
-                if deadline is not None:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        return
-                    wait = min(wait, remaining)
-                self._shared.wait(ticket, wait)
-        finally:
-            conn.close()
+        return history.stream(
+            conn,
+            wanted,
+            start,
+            timeout=timeout,
+            poll_interval=self._poll_interval,
+            shared=self._shared,
+            closed=lambda: self._closed,
+        )
 
     # --- internals ---------------------------------------------------------------
-
-    def _head(self, conn: sqlite3.Connection) -> int:
-        return int(conn.execute("SELECT value FROM meta WHERE key = 'rv'").fetchone()[0])
-
-    def _positions(self, conn: sqlite3.Connection) -> tuple[int, int]:
-        """(newest resourceVersion, newest one trimmed from the history)."""
-        values = dict(
-            conn.execute("SELECT key, value FROM meta WHERE key IN ('rv', 'trimmed_through')")
-        )
-        return int(values["rv"]), int(values["trimmed_through"])
-
-    def _next_rv(self, conn: sqlite3.Connection) -> int:
-        row = conn.execute(
-            "UPDATE meta SET value = value + 1 WHERE key = 'rv' RETURNING value"
-        ).fetchone()
-        return int(row[0])
-
-    def _log(self, conn: sqlite3.Connection, rv: int, type_: EventType, body: Obj) -> None:
-        meta = body["metadata"]
-        conn.execute(
-            "INSERT INTO changes (rv, type, api_version, kind, namespace, object)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                rv,
-                type_,
-                body["apiVersion"],
-                body["kind"],
-                meta.get("namespace", ""),
-                json.dumps(body),
-            ),
-        )
-
-    def _trim(self, conn: sqlite3.Connection) -> None:
-        cutoff = self._head(conn) - self._history
-        if cutoff > 0:
-            conn.execute("DELETE FROM changes WHERE rv <= ?", (cutoff,))
-            # Conditional, so a transaction that trims nothing writes nothing more.
-            conn.execute(
-                "UPDATE meta SET value = ? WHERE key = 'trimmed_through' AND value < ?",
-                (cutoff, cutoff),
-            )
 
     def _find(
         self, conn: sqlite3.Connection, api_version: str, kind: str, namespace: str, name: str
@@ -499,7 +410,7 @@ class SqliteStore:
         )
 
     def _replace(self, conn: sqlite3.Connection, row: _Row, body: Obj, *, reindex: bool) -> Obj:
-        rv = self._next_rv(conn)
+        rv = history.next_rv(conn)
         body["metadata"]["resourceVersion"] = str(rv)
         conn.execute(
             "UPDATE objects SET rv = ?, phase = ?, body = ? WHERE id = ?",
@@ -508,16 +419,16 @@ class SqliteStore:
         if reindex:
             self._unindex(conn, row.id)
             self._index(conn, row.id, body)
-        self._log(conn, rv, "MODIFIED", body)
+        history.append(conn, rv, "MODIFIED", body)
         return body
 
     def _remove(self, conn: sqlite3.Connection, row: _Row) -> Obj:
-        rv = self._next_rv(conn)
+        rv = history.next_rv(conn)
         body = row.body
         body["metadata"]["resourceVersion"] = str(rv)
         conn.execute("DELETE FROM objects WHERE id = ?", (row.id,))
         self._unindex(conn, row.id)
-        self._log(conn, rv, "DELETED", body)
+        history.append(conn, rv, "DELETED", body)
         return body
 
     def _drop_owner(self, conn: sqlite3.Connection, row: _Row, owner_uid: str) -> None:
@@ -555,28 +466,3 @@ class SqliteStore:
         marks = ", ".join("?" * len(uids))
         row = conn.execute(f"SELECT 1 FROM objects WHERE uid IN ({marks}) LIMIT 1", uids)
         return row.fetchone() is not None
-
-
-def _parse_rv(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise BadRequest(f'"{text}" is not a resourceVersion of this store') from None
-    if value < 0:
-        raise BadRequest(f'"{text}" is not a resourceVersion of this store')
-    return value
-
-
-def _gone(since: int, trimmed: int) -> Gone:
-    return Gone(
-        f"resourceVersion {since} is too old: the history starts after {trimmed}; "
-        "list again and watch from the list's resourceVersion"
-    )
-
-
-def _event_type(text: str) -> EventType:
-    if text == "ADDED":
-        return "ADDED"
-    if text == "MODIFIED":
-        return "MODIFIED"
-    return "DELETED"

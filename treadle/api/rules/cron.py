@@ -6,11 +6,16 @@ from ...core.cron import validate_schedule
 from ...errors import FieldError
 from ..cron import CronWorkflowRunSpec
 from ..template import WorkflowTemplateSpec
+from .bindings import RefResolver
 from .run import validate_run_spec
 
 
 def validate_cron_spec(
-    spec: CronWorkflowRunSpec, path: str = "spec", template: WorkflowTemplateSpec | None = None
+    spec: CronWorkflowRunSpec,
+    path: str = "spec",
+    template: WorkflowTemplateSpec | None = None,
+    template_name: str | None = None,
+    resolve: RefResolver | None = None,
 ) -> list[FieldError]:
     errors = []
     problem = validate_schedule(spec.schedule)
@@ -18,5 +23,7 @@ def validate_cron_spec(
         errors.append(
             FieldError(f"{path}.schedule", f'invalid cron schedule "{spec.schedule}": {problem}')
         )
-    errors += validate_run_spec(spec.workflow_run.spec, f"{path}.workflowRun.spec", template)
+    errors += validate_run_spec(
+        spec.workflow_run.spec, f"{path}.workflowRun.spec", template, template_name, resolve
+    )
     return errors

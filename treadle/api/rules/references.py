@@ -10,16 +10,19 @@ from ...errors import FieldError
 from ..template import WorkflowTemplateSpec
 
 
-def strings(obj: Any, path: str) -> Iterator[tuple[str, str]]:
-    """Every string inside `obj` with the field path where it sits."""
-    if isinstance(obj, str):
-        yield path, obj
-    elif isinstance(obj, dict):
-        for key, value in obj.items():
-            yield from strings(value, f"{path}.{key}")
-    elif isinstance(obj, list):
-        for i, value in enumerate(obj):
-            yield from strings(value, f"{path}[{i}]")
+def strings(obj: Any, path: str, marker: str = "") -> Iterator[tuple[str, str]]:
+    """Every string inside `obj` that contains `marker`, with the field path where
+    it sits, in document order. Iterative, so deep or wide documents stay cheap."""
+    stack: list[tuple[str, Any]] = [(path, obj)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if marker in value:
+                yield where, value
+        elif isinstance(value, dict):
+            stack.extend((f"{where}.{k}", v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{i}]", v) for i, v in reversed(list(enumerate(value))))
 
 
 def undeclared_references(
@@ -31,9 +34,9 @@ def undeclared_references(
         "results": {r.name for r in spec.results},
     }
     wire = spec.dump()
-    scanned = list(strings(wire.get(field), f"{path}.{field}"))
+    scanned = list(strings(wire.get(field), f"{path}.{field}", "$("))
     if type_ == "DAG":
-        scanned += strings(wire.get("results", []), f"{path}.results")
+        scanned += strings(wire.get("results", []), f"{path}.results", "$(")
     out = []
     for where, text in scanned:
         for ref in references(text):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from ...errors import FieldError
 from ..run import WorkflowRunSpec
 from ..template import WorkflowTemplateSpec
-from .common import duration, relative_subpath, unique_names
+from .bindings import RefResolver, against_template
+from .common import duration, relative_subpath, template_ref, unique_names
 from .template import validate_template_spec
 
 
@@ -15,20 +16,26 @@ def validate_run_spec(
     path: str = "spec",
     template: WorkflowTemplateSpec | None = None,
     template_name: str | None = None,
+    resolve: RefResolver | None = None,
 ) -> list[FieldError]:
-    """`template` is the referenced template when known; an embedded one is used as is."""
+    """`template` is the referenced template when known; an embedded one is used as
+    is. `resolve` finds the templates an embedded DAG's nodes use."""
     errors: list[FieldError] = []
-    has_ref = bool(spec.workflow_template_ref)
+    has_ref = spec.workflow_template_ref is not None
     has_spec = spec.workflow_template_spec is not None
     if has_ref == has_spec:
         errors.append(
             FieldError(
-                path, "exactly one of workflowTemplateRef and workflowTemplateSpec must be set"
+                path,
+                "exactly one of workflowTemplateRef and workflowTemplateSpec must be set"
+                + (" (found both)" if has_ref else ""),
             )
         )
+    if spec.workflow_template_ref is not None:
+        errors += template_ref(spec.workflow_template_ref, f"{path}.workflowTemplateRef")
     if spec.workflow_template_spec is not None:
         errors += validate_template_spec(
-            spec.workflow_template_spec, f"{path}.workflowTemplateSpec"
+            spec.workflow_template_spec, f"{path}.workflowTemplateSpec", resolve
         )
         template = spec.workflow_template_spec
     errors += unique_names(spec.params, f"{path}.params", "param")
@@ -58,30 +65,4 @@ def params_against_template(
 ) -> list[FieldError]:
     """A run gives every required param, binds every non-optional workspace, and
     gives nothing the template does not declare."""
-    of = f' of template "{template_name}"' if template_name else ""
-    errors = []
-    declared = {p.name for p in template.params}
-    given = {p.name for p in spec.params}
-    for i, p in enumerate(spec.params):
-        if p.name not in declared:
-            errors.append(
-                FieldError(f"{path}.params[{i}].name", f'param "{p.name}" is not declared{of}')
-            )
-    for decl in template.params:
-        if decl.required and decl.name not in given:
-            errors.append(FieldError(f"{path}.params", f'missing required param "{decl.name}"{of}'))
-    spaces = {w.name for w in template.workspaces}
-    bound = {w.name for w in spec.workspaces}
-    for i, w in enumerate(spec.workspaces):
-        if w.name not in spaces:
-            errors.append(
-                FieldError(
-                    f"{path}.workspaces[{i}].name", f'workspace "{w.name}" is not declared{of}'
-                )
-            )
-    for space in template.workspaces:
-        if not space.optional and space.name not in bound:
-            errors.append(
-                FieldError(f"{path}.workspaces", f'missing binding for workspace "{w.name}"{of}')
-            )
-    return errors
+    return against_template(spec.params, spec.workspaces, template, path, template_name)

@@ -1,31 +1,40 @@
-"""Rules for a WorkflowTemplate spec (SPEC §3, §11)."""
+"""Rules for a WorkflowTemplate spec (SPEC §3, §11); DAG rules live in `dag.py`."""
 
 from __future__ import annotations
 
 import yaml
 
-from ...core.dag import find_cycle
 from ...core.selectors import SelectorSyntaxError, parse_field_selector
 from ...errors import FieldError
+from ..k8s import Container, PodSpec
 from ..template import (
     JOB_FIELDS,
     TYPE_FIELDS,
-    Container,
-    DagSpec,
-    PodSpec,
+    JobTemplate,
     ResourceSpec,
     Rules,
     SeqPodSpec,
     WorkflowTemplateSpec,
 )
-from .common import non_empty, relative_subpath, unique_names
+from .bindings import RefResolver
+from .common import label_names, non_empty, reference_names, relative_subpath, unique_names
+from .dag import validate_dag
 from .references import undeclared_references
 
 
-def validate_template_spec(spec: WorkflowTemplateSpec, path: str = "spec") -> list[FieldError]:
-    errors = unique_names(spec.params, f"{path}.params", "param")
-    errors += unique_names(spec.workspaces, f"{path}.workspaces", "workspace")
-    errors += unique_names(spec.results, f"{path}.results", "result")
+def validate_template_spec(
+    spec: WorkflowTemplateSpec, path: str = "spec", resolve: RefResolver | None = None
+) -> list[FieldError]:
+    """Every problem of `spec`. `resolve` finds the templates a DAG's nodes use, so
+    their params and workspaces can be checked; without it they are not."""
+    errors: list[FieldError] = []
+    for items, field, what in (
+        (spec.params, "params", "param"),
+        (spec.workspaces, "workspaces", "workspace"),
+        (spec.results, "results", "result"),
+    ):
+        errors += unique_names(items, f"{path}.{field}", what)
+        errors += reference_names(items, f"{path}.{field}", what)
     type_errors, type_ = _type_agreement(spec, path)
     errors += type_errors
     if type_ is None:
@@ -47,8 +56,10 @@ def validate_template_spec(spec: WorkflowTemplateSpec, path: str = "spec") -> li
     elif type_ == "Resource":
         errors += _resource(body, where)
     elif type_ == "DAG":
-        errors += _dag(body, spec, where)
+        errors += validate_dag(body, spec, where, resolve)
         nodes = {n.name for n in body.templates}
+    else:
+        errors += _job(body, where)
     errors += undeclared_references(spec, path, type_, field, nodes)
     return errors
 
@@ -88,7 +99,10 @@ def _type_agreement(spec: WorkflowTemplateSpec, path: str) -> tuple[list[FieldEr
 
 def _containers(containers: list[Container], path: str, what: str) -> list[FieldError]:
     errors = unique_names(containers, path, what)
+    errors += label_names(containers, path, what)
     for i, c in enumerate(containers):
+        if not c.image:
+            errors.append(FieldError(f"{path}[{i}].image", "required field is missing"))
         for j, mount in enumerate(c.volume_mounts):
             errors += relative_subpath(mount.sub_path, f"{path}[{i}].volumeMounts[{j}].subPath")
     return errors
@@ -108,7 +122,9 @@ def _pod(pod: PodSpec, path: str) -> list[FieldError]:
     errors = non_empty(pod.containers, f"{path}.containers", "containers")
     errors += unique_names(pod.volumes, f"{path}.volumes", "volume")
     errors += _containers(pod.containers, f"{path}.containers", "container")
+    errors += _containers(pod.init_containers, f"{path}.initContainers", "init container")
     errors += _volume_mounts_known(pod, pod.containers, f"{path}.containers")
+    errors += _volume_mounts_known(pod, pod.init_containers, f"{path}.initContainers")
     return errors
 
 
@@ -136,23 +152,30 @@ def manifest_errors(manifest: str, path: str) -> list[FieldError]:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         return [FieldError(path, f"not valid YAML{where}: {problem}")]
-    if len(docs) != 1 or not isinstance(docs[0], dict):
-        return [
-            FieldError(
-                path,
-                f"must be exactly one YAML object, found {len(docs)} documents"
-                if len(docs) != 1
-                else "must be a YAML object (a mapping)",
-            )
-        ]
+    if len(docs) != 1:
+        return [FieldError(path, f"must be exactly one YAML object, found {len(docs)} documents")]
+    if not isinstance(docs[0], dict):
+        return [FieldError(path, f"must be a YAML object (a mapping), got {_shape(docs[0])}")]
     missing = [k for k in ("apiVersion", "kind") if not docs[0].get(k)]
     if missing:
         return [FieldError(path, f"manifest lacks {' and '.join(missing)}")]
     return []
 
 
+def _shape(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f'the string "{value if len(value) <= 40 else value[:37] + "..."}"'
+    return f"{type(value).__name__} {value!r}"
+
+
 def _rules(rules: Rules | None, path: str) -> list[FieldError]:
-    if rules is None or rules.field_selector is None:
+    if rules is None:
+        return []
+    if rules.field_selector is None and rules.condition_selector is None:
+        return [FieldError(path, "at least one of fieldSelector and conditionSelector must be set")]
+    if rules.field_selector is None:
         return []
     try:
         parse_field_selector(rules.field_selector)
@@ -172,40 +195,16 @@ def _resource(res: ResourceSpec, path: str) -> list[FieldError]:
     return errors
 
 
-def _dag(dag: DagSpec, spec: WorkflowTemplateSpec, path: str) -> list[FieldError]:
-    where = f"{path}.templates"
-    errors = non_empty(dag.templates, where, "templates")
-    errors += unique_names(dag.templates, where, "node")
-    names = {n.name for n in dag.templates}
-    workspaces = {w.name for w in spec.workspaces}
-    for i, node in enumerate(dag.templates):
-        at = f"{where}[{i}]"
-        if not node.workflow_template_ref:
-            errors.append(FieldError(f"{at}.workflowTemplateRef", "must not be empty"))
-        for j, dep in enumerate(node.dependencies):
-            if dep == node.name:
-                errors.append(
-                    FieldError(f"{at}.dependencies[{j}]", "a node cannot depend on itself")
-                )
-            elif dep not in names:
-                errors.append(FieldError(f"{at}.dependencies[{j}]", f'unknown node "{dep}"'))
-        errors += unique_names(node.params, f"{at}.params", "param")
-        errors += unique_names(node.workspaces, f"{at}.workspaces", "workspace")
-        for j, ws in enumerate(node.workspaces):
-            if ws.workspace not in workspaces:
-                errors.append(
-                    FieldError(
-                        f"{at}.workspaces[{j}].workspace",
-                        f'undeclared workspace "{ws.workspace}" of the DAG',
-                    )
-                )
-            errors += relative_subpath(ws.sub_path, f"{at}.workspaces[{j}].subPath")
-        for j, expr in enumerate(node.when):
-            errors += non_empty(expr.values, f"{at}.when[{j}].values", "values")
-        if node.retries < 0:
-            errors.append(FieldError(f"{at}.retries", f"must not be negative, got {node.retries}"))
-    if not any(e.message.startswith("unknown node") or "itself" in e.message for e in errors):
-        cycle = find_cycle(dag)
-        if cycle:
-            errors.append(FieldError(where, f"dependency cycle: {' -> '.join(cycle)}"))
+def _job(job: JobTemplate, path: str) -> list[FieldError]:
+    """A T9k job's replica groups: distinct types, each a pod with containers."""
+    errors: list[FieldError] = []
+    groups = job.spec.replica_specs or []
+    seen: set[str] = set()
+    for i, group in enumerate(groups):
+        at = f"{path}.spec.replicaSpecs[{i}]"
+        if group.type is not None:
+            if group.type in seen:
+                errors.append(FieldError(f"{at}.type", f'duplicate replica type "{group.type}"'))
+            seen.add(group.type)
+        errors += _pod(group.template.spec, f"{at}.template.spec")
     return errors

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ...errors import FieldError
+from ..template import WorkflowTemplateSpec
 from ..trigger import WorkflowTriggerSpec
+from .bindings import RefResolver
 from .common import non_empty
 from .run import validate_run_spec
 
@@ -19,7 +21,13 @@ def _parses_as(value: str, type_: str) -> bool:
     return True
 
 
-def validate_trigger_spec(spec: WorkflowTriggerSpec, path: str = "spec") -> list[FieldError]:
+def validate_trigger_spec(
+    spec: WorkflowTriggerSpec,
+    path: str = "spec",
+    template: WorkflowTemplateSpec | None = None,
+    template_name: str | None = None,
+    resolve: RefResolver | None = None,
+) -> list[FieldError]:
     errors = non_empty(spec.event_sources, f"{path}.eventSources", "eventSources")
     for i, source in enumerate(spec.event_sources):
         for j, f in enumerate(source.filters):
@@ -30,5 +38,7 @@ def validate_trigger_spec(spec: WorkflowTriggerSpec, path: str = "spec") -> list
             for k, v in enumerate(f.values):
                 if not _parses_as(v, f.type):
                     errors.append(FieldError(f"{at}.values[{k}]", f'"{v}" is not a {f.type}'))
-    errors += validate_run_spec(spec.workflow_run_spec, f"{path}.workflowRunSpec")
+    errors += validate_run_spec(
+        spec.workflow_run_spec, f"{path}.workflowRunSpec", template, template_name, resolve
+    )
     return errors

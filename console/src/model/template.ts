@@ -1,0 +1,154 @@
+/** WorkflowTemplate documents as the editor handles them: skeletons per type, type
+ * changes, script languages, YAML both ways. */
+import { parse, stringify } from "yaml";
+import {
+  JOB_FIELDS,
+  TYPE_FIELDS,
+  type Container,
+  type TemplateType,
+  type WorkflowTemplate,
+  type WorkflowTemplateSpec,
+} from "../api/types";
+
+export const API_VERSION = "batch.tensorstack.dev/v1beta1";
+export const PY_SHEBANG = "#!/usr/bin/env python3";
+export const TEMPLATE_LABEL = "batch.tensorstack.dev/workflowTemplate";
+export const RUN_LABEL = "batch.tensorstack.dev/workflowRun";
+export const CRON_LABEL = "batch.tensorstack.dev/cronWorkflowRun";
+
+export type ScriptLanguage = "python" | "shell";
+
+export function scriptLanguage(script: string): ScriptLanguage {
+  const first = script.split("\n", 1)[0];
+  return first.startsWith("#!") && first.includes("python") ? "python" : "shell";
+}
+
+/** Switch a script's language by its first line; the body is kept. */
+export function setScriptLanguage(script: string, lang: ScriptLanguage): string {
+  const lines = script.split("\n");
+  const body = lines[0]?.startsWith("#!") ? lines.slice(1).join("\n") : script;
+  return lang === "python" ? `${PY_SHEBANG}\n${body}` : `#!/bin/bash\n${body}`;
+}
+
+export function isJobType(type?: string): boolean {
+  return !!type && type in JOB_FIELDS;
+}
+
+export function effectiveType(spec: WorkflowTemplateSpec | undefined): TemplateType | undefined {
+  if (!spec) return undefined;
+  if (spec.type) return spec.type;
+  for (const t of ["Pod", "SeqPod", "Resource", "DAG"] as TemplateType[]) if (spec[TYPE_FIELDS[t]]) return t;
+  return undefined;
+}
+
+export function defaultStep(index: number): Container {
+  return { name: `step${index + 1}`, image: "python:3.11", command: ["echo"], args: ["hello"] };
+}
+
+export function defaultBody(type: TemplateType): unknown {
+  switch (type) {
+    case "Pod":
+      return { containers: [{ name: "main", image: "ubuntu:22.04", command: ["echo"], args: ["hello"] }] };
+    case "SeqPod":
+      return { steps: [defaultStep(0)] };
+    case "Resource":
+      return {
+        manifest: [
+          "apiVersion: batch/v1",
+          "kind: Job",
+          "metadata:",
+          "  generateName: job-",
+          "spec:",
+          "  template:",
+          "    spec:",
+          "      restartPolicy: Never",
+          "      containers:",
+          "        - name: main",
+          "          image: ubuntu:22.04",
+          "          command: [echo, hello]",
+          "",
+        ].join("\n"),
+        successRules: { fieldSelector: "status.succeeded>0" },
+        failureRules: { fieldSelector: "status.failed>0" },
+      };
+    case "DAG":
+      return { templates: [], failureStrategy: "StopAllWorkflowTemplates" };
+    default:
+      return {
+        metadata: {},
+        spec: {
+          replicaSpecs: [
+            {
+              type: "worker",
+              replicas: 1,
+              template: {
+                spec: { containers: [{ name: "worker", image: "ubuntu:22.04", command: ["echo", "hello"] }] },
+              },
+            },
+          ],
+        },
+      };
+  }
+}
+
+export function newTemplate(type: TemplateType = "SeqPod"): WorkflowTemplate {
+  return {
+    apiVersion: API_VERSION,
+    kind: "WorkflowTemplate",
+    metadata: { name: "", labels: {} },
+    spec: {
+      description: "",
+      params: [],
+      workspaces: [],
+      results: [],
+      type,
+      [TYPE_FIELDS[type]]: defaultBody(type),
+    },
+  };
+}
+
+/** Change the template's type: drop the old body, start the new one from its skeleton
+ * (or keep steps/containers when moving between Pod and SeqPod). */
+export function changeType(doc: WorkflowTemplate, type: TemplateType): WorkflowTemplate {
+  const spec: WorkflowTemplateSpec = { ...doc.spec };
+  const old = effectiveType(spec);
+  const oldBody = old ? (spec[TYPE_FIELDS[old]] as Record<string, unknown> | undefined) : undefined;
+  for (const field of Object.values(TYPE_FIELDS)) delete spec[field];
+  let body = defaultBody(type);
+  if (old === "SeqPod" && type === "Pod" && oldBody?.steps)
+    body = { ...oldBody, steps: undefined, containers: (oldBody.steps as Container[]).map(({ script: _s, ...c }) => c) };
+  if (old === "Pod" && type === "SeqPod" && oldBody?.containers)
+    body = { ...oldBody, containers: undefined, steps: oldBody.containers };
+  if (body && typeof body === "object") body = JSON.parse(JSON.stringify(body)); // drop undefined keys
+  spec.type = type;
+  spec[TYPE_FIELDS[type]] = body;
+  return { ...doc, spec };
+}
+
+/** What the user edits: no server-owned metadata, no status. */
+export function editable(doc: WorkflowTemplate, keepVersion = false): WorkflowTemplate {
+  const { name, labels, annotations, resourceVersion } = doc.metadata;
+  const metadata: WorkflowTemplate["metadata"] = { name: name ?? "", labels: labels ?? {} };
+  if (annotations && Object.keys(annotations).length) metadata.annotations = annotations;
+  if (keepVersion && resourceVersion) metadata.resourceVersion = resourceVersion;
+  return { apiVersion: doc.apiVersion || API_VERSION, kind: "WorkflowTemplate", metadata, spec: doc.spec };
+}
+
+export function toYaml(value: unknown): string {
+  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+export function fromYaml<T>(text: string): { value?: T; error?: string } {
+  try {
+    const value = parse(text) as T;
+    if (!value || typeof value !== "object" || Array.isArray(value)) return { error: "not a YAML mapping" };
+    return { value };
+  } catch (err) {
+    return { error: (err as Error).message.split("\n")[0] };
+  }
+}
+
+/** The object a job-type template describes (for previews). */
+export function jobField(type: TemplateType): string | undefined {
+  return JOB_FIELDS[type];
+}

@@ -1,0 +1,225 @@
+"""Runs of every template type, driven by a real controller on real processes."""
+
+from __future__ import annotations
+
+import time
+
+from tests.support import Engine
+
+GV = "batch.tensorstack.dev/v1beta1"
+
+
+def template(name: str, body: str) -> str:
+    return f"apiVersion: {GV}\nkind: WorkflowTemplate\nmetadata: {{name: {name}}}\nspec:\n{body}\n---\n"
+
+
+def run(name: str, spec: str) -> str:
+    return f"apiVersion: {GV}\nkind: WorkflowRun\nmetadata: {{name: {name}}}\nspec:\n{spec}\n---\n"
+
+
+def test_a_pod_run_records_each_container_with_its_exit_code(engine: Engine) -> None:
+    engine.apply(
+        template(
+            "two",
+            "  pod:\n    containers:\n"
+            "      - {name: a, image: ubuntu, command: [sh, -c, 'echo A']}\n"
+            "      - {name: b, image: ubuntu, command: [sh, -c, 'echo B']}",
+        )
+        + run("two-run", "  workflowTemplateRef: two")
+    )
+    status = engine.wait("two-run")["status"]
+    assert status["phase"] == "Succeeded"
+    assert [(s["name"], s["phase"], s["exitCode"]) for s in status["steps"]] == [
+        ("a", "Succeeded", 0),
+        ("b", "Succeeded", 0),
+    ]
+
+
+def test_a_failing_container_fails_a_pod_run_and_stops_the_others(engine: Engine) -> None:
+    engine.apply(
+        template(
+            "fail-fast",
+            "  pod:\n    containers:\n"
+            "      - {name: slow, image: ubuntu, command: [sleep, '30']}\n"
+            "      - {name: bad, image: ubuntu, command: [sh, -c, 'exit 4']}",
+        )
+        + run("ff-run", "  workflowTemplateRef: fail-fast")
+    )
+    started = time.monotonic()
+    status = engine.wait("ff-run")["status"]
+    assert status["phase"] == "Failed"
+    assert 'container "bad" failed (exit code 4)' in status["message"]
+    assert time.monotonic() - started < 20
+
+
+def test_results_are_read_from_the_results_directory(engine: Engine) -> None:
+    engine.apply(
+        template(
+            "res",
+            "  results: [{name: a}, {name: b}]\n  seqPod:\n    steps:\n"
+            "      - {name: s, image: ubuntu, command: [sh, -c, 'printf x > $(results.a.path); "
+            'printf "y\\n" > $(results.b.path)\']}',
+        )
+        + run("res-run", "  workflowTemplateRef: res")
+    )
+    status = engine.wait("res-run")["status"]
+    assert status["results"] == [{"name": "a", "value": "x"}, {"name": "b", "value": "y\n"}]
+
+
+def test_results_over_4096_bytes_fail_the_run(engine: Engine) -> None:
+    engine.apply(
+        template(
+            "big",
+            "  results: [{name: a}]\n  seqPod:\n    steps:\n"
+            "      - {name: s, image: ubuntu, command: [sh, -c, 'head -c 5000 /dev/zero > "
+            "$(results.a.path)']}",
+        )
+        + run("big-run", "  workflowTemplateRef: big")
+    )
+    status = engine.wait("big-run")["status"]
+    assert status["phase"] == "Failed"
+    assert "4096" in status["message"] and "5000" in status["message"]
+
+
+def test_a_run_of_a_missing_template_fails_naming_it(engine: Engine) -> None:
+    engine.apply(run("lost-run", "  workflowTemplateRef: nowhere"))
+    status = engine.wait("lost-run")["status"]
+    assert status["phase"] == "Failed"
+    assert 'WorkflowTemplate "nowhere" not found' in status["message"]
+
+
+def test_timeout_fails_the_run_and_stops_its_steps(engine: Engine) -> None:
+    engine.apply(
+        template("sleepy", "  seqPod:\n    steps:\n      - {name: s, image: ubuntu, command: [sleep, '60']}")
+        + run("sleepy-run", "  workflowTemplateRef: sleepy\n  timeout: 1s")
+    )
+    status = engine.wait("sleepy-run", timeout=20)["status"]
+    assert (status["phase"], status["reason"]) == ("Failed", "Timeout")
+    pod = engine.store.get("v1", "Pod", "default", status["podName"])
+    deadline = time.monotonic() + 10
+    while (pod.get("status") or {}).get("phase") not in ("Failed", "Succeeded"):
+        assert time.monotonic() < deadline, "the step kept running after the timeout"
+        time.sleep(0.05)
+        pod = engine.store.get("v1", "Pod", "default", status["podName"])
+
+
+def test_stopping_a_dag_cancels_it_and_its_running_children(engine: Engine) -> None:
+    engine.apply(
+        template("nap", "  pod:\n    containers: [{name: n, image: ubuntu, command: [sleep, '60']}]")
+        + template(
+            "naps",
+            "  dag:\n    templates:\n"
+            "      - {name: a, workflowTemplateRef: nap}\n"
+            "      - {name: b, workflowTemplateRef: nap, dependencies: [a]}",
+        )
+        + run("naps-run", "  workflowTemplateRef: naps")
+    )
+    deadline = time.monotonic() + 20
+    while not (engine.run("naps-run").get("status") or {}).get("nodes", {}).get("a"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    engine.client.stop_run(None, "naps-run")
+    status = engine.wait("naps-run")["status"]
+    assert (status["phase"], status["reason"]) == ("Failed", "Cancelled")
+    child = engine.wait(status["nodes"]["a"]["workflowRunName"])["status"]
+    assert (child["phase"], child["reason"]) == ("Failed", "Cancelled")
+    assert "b" not in status["nodes"] or not status["nodes"]["b"].get("workflowRunName")
+
+
+def test_a_dag_that_references_itself_stops_at_the_depth_limit(engine: Engine) -> None:
+    engine.apply(
+        template("loop", "  dag:\n    templates:\n      - {name: again, workflowTemplateRef: loop}")
+        + run("loop-run", "  workflowTemplateRef: loop")
+    )
+    status = engine.wait("loop-run", timeout=60)["status"]
+    assert status["phase"] == "Failed"
+    deepest = engine.run("loop-run")
+    for _ in range(11):
+        name = (deepest["status"].get("nodes") or {}).get("again", {}).get("workflowRunName")
+        if not name:
+            break
+        deepest = engine.run(name)
+    assert "nesting depth 11 exceeds the limit of 10" in deepest["status"]["message"]
+
+
+def test_a_dag_node_whose_template_is_missing_fails_the_run_at_start(engine: Engine) -> None:
+    engine.apply(
+        template("holes", "  dag:\n    templates:\n      - {name: a, workflowTemplateRef: ghost}")
+        + run("holes-run", "  workflowTemplateRef: holes")
+    )
+    status = engine.wait("holes-run")["status"]
+    assert status["phase"] == "Failed"
+    assert 'node "a": WorkflowTemplate "ghost" not found' in status["message"]
+
+
+def test_a_resource_run_runs_a_job_locally(engine: Engine) -> None:
+    manifest = (
+        "      apiVersion: batch/v1\n      kind: Job\n      metadata: {generateName: pi-}\n"
+        "      spec:\n        template:\n          spec:\n            restartPolicy: Never\n"
+        "            containers: [{name: pi, image: perl, command: [echo, '3.14']}]\n"
+    )
+    engine.apply(
+        template(
+            "job",
+            "  resource:\n    manifest: |\n"
+            + manifest
+            + "    successRules:\n      fieldSelector: status.succeeded > 0",
+        )
+        + run("job-run", "  workflowTemplateRef: job")
+    )
+    status = engine.wait("job-run")["status"]
+    assert status["phase"] == "Succeeded", status["message"]
+    assert status["resource"]["kind"] == "Job"
+    assert "3.14" in engine.logs("job-run")
+
+
+def test_a_resource_of_a_cluster_only_kind_fails_with_a_clear_reason(engine: Engine) -> None:
+    manifest = (
+        "      apiVersion: tensorstack.dev/v1beta1\n      kind: SimpleMLService\n"
+        "      metadata: {name: svc}\n      spec: {}\n"
+    )
+    engine.apply(
+        template("svc", "  resource:\n    manifest: |\n" + manifest)
+        + run("svc-run", "  workflowTemplateRef: svc")
+    )
+    status = engine.wait("svc-run")["status"]
+    assert status["phase"] == "Failed"
+    assert (
+        "SimpleMLService" in status["message"] and "needs a Kubernetes cluster" in status["message"]
+    )
+
+
+def test_a_finished_run_is_never_changed_again(engine: Engine) -> None:
+    engine.apply(
+        template("once", "  pod:\n    containers: [{name: c, image: ubuntu, command: ['true']}]")
+        + run("once-run", "  workflowTemplateRef: once")
+    )
+    done = engine.wait("once-run")
+    time.sleep(0.5)
+    assert (
+        engine.run("once-run")["metadata"]["resourceVersion"] == done["metadata"]["resourceVersion"]
+    )
+
+
+def test_run_events_tell_the_story_of_a_run(engine: Engine) -> None:
+    engine.apply(
+        template("story", "  seqPod:\n    steps:\n      - {name: one, image: ubuntu, command: ['true']}")
+        + run("story-run", "  workflowTemplateRef: story")
+    )
+    run_obj = engine.wait("story-run")
+    time.sleep(0.1)
+    reasons = [e["reason"] for e in engine.client.events_for(run_obj)]
+    for reason in ("Started", "PodCreated", "StepStarted", "StepFinished", "Succeeded"):
+        assert reason in reasons, reasons
+
+
+def test_a_template_edited_after_start_does_not_change_the_run(engine: Engine) -> None:
+    engine.apply(
+        template("edit", "  pod:\n    containers: [{name: c, image: ubuntu, command: [sleep, '0.5']}]")
+        + run("edit-run", "  workflowTemplateRef: edit")
+    )
+    engine.wait("edit-run", phase="Running")
+    engine.apply(template("edit", "  pod:\n    containers: [{name: z, image: ubuntu, command: ['false']}]"))
+    status = engine.wait("edit-run")["status"]
+    assert status["phase"] == "Succeeded"
+    assert status["workflowTemplateSpec"]["pod"]["containers"][0]["name"] == "c"

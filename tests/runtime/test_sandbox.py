@@ -1,0 +1,158 @@
+"""What a container sees of the file system, with and without the sandbox."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.runtime.runtime_helpers import pod, sh, state, wait_finished
+from treadle.runtime.base import ContainerPlan, Mount
+from treadle.runtime.local import LocalRuntime
+from treadle.runtime.sandbox import HostLayout, MountError, bwrap_args
+
+
+def test_mount_appears_at_its_container_path_and_writes_land_on_the_host(
+    sandbox_rt: LocalRuntime, tmp_path: Path
+) -> None:
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    (volume / "input").write_text("from the host\n")
+    script = "cat /t9k/workspaces/w/input; echo from the container > /t9k/workspaces/w/output"
+    p = pod(init=[sh("use", script, mounts=[Mount(str(volume), "/t9k/workspaces/w")])])
+    sandbox_rt.start(p)
+    obs = wait_finished(sandbox_rt, p.uid)
+    assert obs.phase == "Succeeded", obs
+    assert [line.text for line in sandbox_rt.logs(p.uid)] == ["from the host"]
+    assert (volume / "output").read_text() == "from the container\n"
+
+
+def test_read_only_mount_is_read_only(sandbox_rt: LocalRuntime, tmp_path: Path) -> None:
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    mount = Mount(str(volume), "/data", read_only=True)
+    p = pod(init=[sh("write", "touch /data/x", mounts=[mount])])
+    sandbox_rt.start(p)
+    obs = wait_finished(sandbox_rt, p.uid)
+    assert state(obs, "write").exit_code != 0
+    assert "Read-only file system" in " ".join(line.text for line in sandbox_rt.logs(p.uid))
+    assert not (volume / "x").exists()
+
+
+def test_working_dir_is_honoured_and_created(rt: LocalRuntime, tmp_path: Path) -> None:
+    workdir = str(tmp_path / "new" / "dir") if not rt.sandboxed else "/workspace/src"
+    p = pod(init=[sh("pwd", "pwd; touch here", working_dir=workdir)])
+    rt.start(p)
+    obs = wait_finished(rt, p.uid)
+    assert obs.phase == "Succeeded", obs
+    assert [line.text for line in rt.logs(p.uid)] == [workdir]
+
+
+def test_working_dir_inside_a_mount_is_created_on_the_host(
+    sandbox_rt: LocalRuntime, tmp_path: Path
+) -> None:
+    mount = Mount(str(tmp_path), "/t9k/workspaces/w")
+    p = pod(init=[sh("pwd", "touch made", working_dir="/t9k/workspaces/w/sub", mounts=[mount])])
+    sandbox_rt.start(p)
+    assert wait_finished(sandbox_rt, p.uid).phase == "Succeeded"
+    assert (tmp_path / "sub" / "made").exists()
+
+
+def test_sandbox_tmp_is_private_and_host_dirs_are_read_only(sandbox_rt: LocalRuntime) -> None:
+    marker = Path("/tmp") / f"treadle-test-{os.getpid()}"
+    script = f"touch {marker} && ls /tmp | wc -l; touch /usr/treadle-x 2>/dev/null || echo ro"
+    p = pod(init=[sh("look", script)])
+    sandbox_rt.start(p)
+    wait_finished(sandbox_rt, p.uid)
+    assert [line.text for line in sandbox_rt.logs(p.uid)] == ["1", "ro"]
+    assert not marker.exists()
+
+
+def test_mount_point_in_a_read_only_host_dir_is_a_start_error(
+    sandbox_rt: LocalRuntime, tmp_path: Path
+) -> None:
+    mount = Mount(str(tmp_path), "/usr/share/treadle-no-such-dir")
+    p = pod(init=[sh("before", "true"), sh("bad", "true", mounts=[mount])])
+    sandbox_rt.start(p)
+    obs = wait_finished(sandbox_rt, p.uid)
+    bad = state(obs, "bad")
+    assert bad.reason == "StartError"
+    assert bad.message is not None and "/usr/share/treadle-no-such-dir" in bad.message
+    assert "read-only" in bad.message
+    assert state(obs, "before").state == "skipped"  # a unit that cannot start runs nothing
+    assert obs.message is not None and obs.message.startswith('init container "bad" could not')
+
+
+def test_unsandboxed_runtime_rejects_a_mount_it_cannot_provide(
+    host_rt: LocalRuntime, tmp_path: Path
+) -> None:
+    mount = Mount(str(tmp_path), "/t9k/workspaces/w")
+    p = pod(containers=[sh("main", "true", mounts=[mount])])
+    host_rt.start(p)
+    obs = wait_finished(host_rt, p.uid)
+    main = state(obs, "main")
+    assert main.reason == "StartError"
+    assert main.message == (
+        'mount at "/t9k/workspaces/w": this host has no sandbox (bubblewrap), so a volume '
+        f'can only appear at its host path "{tmp_path}"'
+    )
+
+
+def test_unsandboxed_runtime_accepts_a_mount_at_its_host_path(
+    host_rt: LocalRuntime, tmp_path: Path
+) -> None:
+    p = pod(
+        containers=[sh("main", f"touch {tmp_path}/x", mounts=[Mount(str(tmp_path), str(tmp_path))])]
+    )
+    host_rt.start(p)
+    assert wait_finished(host_rt, p.uid).phase == "Succeeded"
+    assert (tmp_path / "x").exists()
+
+
+LAYOUT = HostLayout(dirs=("/etc", "/usr", "/work"), symlinks=(("usr/bin", "/bin"),), devices=())
+
+
+def test_sandbox_binds_host_top_level_dirs_one_by_one() -> None:
+    args = bwrap_args(ContainerPlan("c", ["true"]), layout=LAYOUT)
+    binds = [args[i + 1 : i + 3] for i, a in enumerate(args) if a == "--ro-bind"]
+    assert binds == [["/etc", "/etc"], ["/usr", "/usr"], ["/work", "/work"]]
+    at = args.index("--symlink")
+    assert args[at : at + 3] == ["--symlink", "usr/bin", "/bin"]
+    assert args[-3:] == ["--chdir", "/", "--"]
+    for flag in ("--unshare-pid", "--die-with-parent"):
+        assert flag in args
+    assert "--new-session" not in args  # it would move the container out of its process group
+
+
+def test_sandbox_binds_parent_mounts_before_nested_ones(tmp_path: Path) -> None:
+    c = ContainerPlan(
+        "c",
+        ["true"],
+        mounts=[Mount(str(tmp_path), "/data/inner", True), Mount(str(tmp_path), "/data")],
+    )
+    args = bwrap_args(c, layout=LAYOUT)
+    assert args.index("/data") < args.index("/data/inner")
+    assert args[args.index("/data/inner") - 2] == "--ro-bind"
+
+
+@pytest.mark.parametrize(
+    ("mount", "message"),
+    [
+        (
+            Mount("/no/such/host/dir", "/data"),
+            'mount at "/data": host path "/no/such/host/dir" does not exist',
+        ),
+        (Mount("/etc", "relative"), 'mount at "relative": must be an absolute path without ".."'),
+        (Mount("/etc", "/proc"), 'mount at "/proc": the path is reserved by the sandbox'),
+        (
+            Mount("/etc", "/usr/no-such-dir-here"),
+            'mount at "/usr/no-such-dir-here": /usr/no-such-dir-here cannot be created in the '
+            "sandbox: it does not exist on the host and /usr is mounted read-only",
+        ),
+    ],
+)
+def test_sandbox_refuses_mounts_it_cannot_provide(mount: Mount, message: str) -> None:
+    with pytest.raises(MountError) as err:
+        bwrap_args(ContainerPlan("c", ["true"], mounts=[mount]), layout=LAYOUT)
+    assert str(err.value) == message

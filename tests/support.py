@@ -1,0 +1,54 @@
+"""What the suites share: the checkout's paths and an engine on a temporary home."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+class Engine:
+    """A real store, runtime and controller on a temporary data directory."""
+
+    def __init__(self, home: Path) -> None:
+        from treadle.client.embedded import EmbeddedClient
+        from treadle.config import Home
+        from treadle.controller.manager import Manager
+
+        self.client = EmbeddedClient(Home(home))
+        self.store = self.client.store
+        self.manager = Manager(self.store, self.client.runtime, self.client.home)
+        assert self.manager.try_start()
+
+    def apply(self, text: str) -> list[dict[str, Any]]:
+        return [self.client.apply(doc)[0] for doc in yaml.safe_load_all(text) if doc]
+
+    def run(self, name: str, namespace: str = "default") -> dict[str, Any]:
+        return self.store.get("batch.tensorstack.dev/v1beta1", "WorkflowRun", namespace, name)
+
+    def wait(self, name: str, timeout: float = 30, phase: str | None = None) -> dict[str, Any]:
+        """The run once it is final (or has reached `phase`)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            run = self.run(name)
+            now = (run.get("status") or {}).get("phase")
+            if now in ("Succeeded", "Failed") or (phase and now == phase):
+                return run
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"run {name} still {now} after {timeout}s: "
+                    f"{(run.get('status') or {}).get('message')}"
+                )
+            time.sleep(0.02)
+
+    def logs(self, name: str) -> str:
+        return "\n".join(line.text for line in self.client.run_logs(None, name))
+
+    def close(self) -> None:
+        self.manager.stop()
+        self.client.close()

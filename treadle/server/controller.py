@@ -1,0 +1,113 @@
+"""The controller a server runs in its own process, in background threads.
+
+One controller drives a data directory at a time (the lease). If another process
+holds it when the server starts (a `treadle controller`, a CLI-started one), the
+server serves the API anyway and tries to take over every `retry_seconds`, so runs
+are driven again as soon as that process stops. If the lease is lost later, the
+same: stop driving, retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from ..config import Home
+from ..controller.manager import Manager
+from ..runtime.base import Runtime
+from ..store.base import Store
+
+log = logging.getLogger("treadle.server")
+
+RETRY_SECONDS = 2.0
+
+
+class ControllerRunner:
+    """Starts a `Manager` in the background and keeps trying until it holds the lease."""
+
+    def __init__(self, store: Store, runtime: Runtime, home: Home, *,
+                 retry_seconds: float = RETRY_SECONDS) -> None:
+        self._store = store
+        self._runtime = runtime
+        self._home = home
+        self._retry = retry_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.manager: Manager | None = None
+        self._started = False
+        self._done = 0
+        self._done_seconds = 0.0
+        self.state = "starting"
+        """`starting`, `running`, `waiting` (another process holds the lease), `stopped`."""
+
+    def start(self) -> None:
+        """Try once now (so a server that can drive runs does so before it answers its
+        first request), then keep trying in a thread."""
+        self._attempt()
+        self._thread = threading.Thread(target=self._loop, name="treadle-controller-runner",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop driving runs. Running steps keep running; the next controller on this
+        data directory re-adopts them."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        with self._lock:
+            if self.manager is not None:
+                self.manager.stop()
+                self.manager = None
+            self.state = "stopped"
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._retry):
+            self._attempt()
+
+    def _attempt(self) -> None:
+        with self._lock:
+            if self._stop.is_set():
+                return
+            manager = self.manager
+            if manager is not None and manager.running:
+                return
+            if manager is not None and self._started:
+                # It ran and lost the lease to another process: start afresh.
+                log.warning("the controller stopped driving runs; trying to take over")
+                manager.stop()
+                self._done += manager.reconciles
+                self._done_seconds += manager.reconcile_seconds
+                manager = None
+                self._started = False
+            if manager is None:
+                manager = self.manager = Manager(self._store, self._runtime, self._home)
+            try:
+                started = manager.try_start()
+            except Exception:
+                log.exception("starting the controller failed; retrying")
+                started = False
+            if started:
+                self._started = True
+                if self.state != "running":
+                    log.info("controller running on %s", self._home.root)
+                self.state = "running"
+                return
+            if self.state != "waiting":
+                log.info("another process (%s) drives %s; retrying every %g s",
+                         manager.lease.holder() or "?", self._home.root, self._retry)
+            self.state = "waiting"
+
+    def queue_depth(self) -> int:
+        manager = self.manager
+        return manager.queue_depth() if manager is not None and manager.running else 0
+
+    def reconcile_totals(self) -> tuple[int, float]:
+        """(reconciles done, seconds spent in them) since this server started."""
+        manager = self.manager
+        if manager is None:
+            return self._done, self._done_seconds
+        return self._done + manager.reconciles, self._done_seconds + manager.reconcile_seconds
+
+
+__all__ = ["RETRY_SECONDS", "ControllerRunner"]

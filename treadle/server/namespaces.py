@@ -1,0 +1,176 @@
+"""Namespaces (projects): `/api/v1/namespaces`.
+
+In embedded mode a namespace needs no object to exist: creating anything in `x`
+makes `x` a namespace, as the CLI has always done. So a namespace exists when a
+Namespace object names it, when any object lives in it, or when it is `default`;
+the list shows all of these. Creating a Namespace object is still allowed (for its
+labels, or to show an empty project in the console).
+
+Deleting a namespace deletes every object in it (of every kind, cascading) and its
+Namespace object; it is refused with 409 while runs in it have not finished, unless
+`?force=true`, which stops them first. Volumes are data, not objects: they stay, and
+are deleted through the volumes API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from starlette.responses import Response
+
+from ..api.kinds import KindInfo, by_kind
+from ..api.objects import GROUP_VERSION
+from ..errors import Conflict, NotFound
+from ..store.base import Obj
+from .auth import Principal
+from .resources import (
+    ListParams,
+    list_params,
+    merge_patch,
+    patch_object,
+    typed,
+    update_object,
+)
+from .state import ServerState, server_state
+from .status import JSONResponse
+from .storeinfo import all_objects, kinds_in, namespaces_in_use
+from .watch import object_filter, watch_response
+
+DEFAULT_NAMESPACE = "default"
+NAMESPACE = by_kind("v1", "Namespace")
+assert NAMESPACE is not None
+_INFO: KindInfo = NAMESPACE
+_FINAL = ("Succeeded", "Failed")
+_SHOWN_RUNNING = 5
+
+router = APIRouter(tags=["namespaces"])
+
+
+def _implicit(name: str) -> Obj:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name},
+            "status": {"phase": "Active"}}
+
+
+def _shown(obj: Obj) -> Obj:
+    return {**obj, "status": {"phase": "Active", **(obj.get("status") or {})}}
+
+
+def _stored(state: ServerState, name: str) -> Obj | None:
+    try:
+        return state.client.get(_INFO, None, name)
+    except NotFound:
+        return None
+
+
+def find_namespace(state: ServerState, name: str) -> Obj:
+    """The namespace as an object, stored or implicit. Raises NotFound."""
+    stored = _stored(state, name)
+    if stored is not None:
+        return _shown(stored)
+    if name == DEFAULT_NAMESPACE or name in namespaces_in_use(state.store):
+        return _implicit(name)
+    raise NotFound(f'namespace "{name}" not found')
+
+
+def all_namespaces(state: ServerState) -> list[Obj]:
+    stored = {o["metadata"]["name"]: _shown(o)
+              for o in all_objects(state.store, "v1", "Namespace", None)}
+    names = set(stored) | namespaces_in_use(state.store) | {DEFAULT_NAMESPACE}
+    return [stored.get(n) or _implicit(n) for n in sorted(names)]
+
+
+@router.get("/api/v1/namespaces", summary="List namespaces (stored and implicit)")
+def list_namespaces(request: Request, params: ListParams = Depends(list_params),
+                    state: ServerState = Depends(server_state)) -> Response:
+    if params.watch:
+        return watch_response(state, _INFO, None, params.label_selector, params.field_selector,
+                              params.resource_version, params.timeout_seconds)
+    matches = object_filter(_INFO, params.label_selector, params.field_selector)
+    items = [o for o in all_namespaces(state) if matches(o)]
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is not None and not principal.admin:
+        items = [o for o in items if o["metadata"]["name"] == principal.namespace]
+    return JSONResponse({"apiVersion": "v1", "kind": "NamespaceList",
+                         "metadata": {"resourceVersion": state.store.resource_version()},
+                         "items": items})
+
+
+@router.post("/api/v1/namespaces", status_code=201, summary="Create a Namespace object")
+def create_namespace(body: dict[str, Any] = Body(...),
+                     state: ServerState = Depends(server_state)) -> Response:
+    created = state.client.create(typed(body, _INFO))
+    return JSONResponse(_shown(created), status_code=201)
+
+
+@router.get("/api/v1/namespaces/{name}", summary="Read a namespace")
+def read_namespace(name: str, state: ServerState = Depends(server_state)) -> Response:
+    return JSONResponse(find_namespace(state, name))
+
+
+@router.put("/api/v1/namespaces/{name}", summary="Replace a namespace's object")
+def replace_namespace(name: str, body: dict[str, Any] = Body(...),
+                      state: ServerState = Depends(server_state)) -> Response:
+    doc = typed(body, _INFO)
+    if _stored(state, name) is None:
+        find_namespace(state, name)
+        doc["metadata"] = {**doc["metadata"], "name": name}
+        doc["metadata"].pop("resourceVersion", None)
+        return JSONResponse(_shown(state.client.create(doc)))
+    return JSONResponse(_shown(update_object(state, _INFO, None, name, doc)))
+
+
+@router.patch("/api/v1/namespaces/{name}", summary="Merge-patch a namespace's object")
+def patch_namespace(name: str, body: Any = Body(...),
+                    content_type: str | None = Header(None),
+                    state: ServerState = Depends(server_state)) -> Response:
+    if _stored(state, name) is None:
+        base = find_namespace(state, name)
+        base.pop("status", None)
+        doc = typed(merge_patch(base, body if isinstance(body, dict) else {}), _INFO)
+        doc["metadata"]["name"] = name
+        doc["metadata"].pop("resourceVersion", None)
+        return JSONResponse(_shown(state.client.create(doc)))
+    return JSONResponse(_shown(patch_object(state, _INFO, None, name, body, content_type)))
+
+
+@router.delete("/api/v1/namespaces/{name}", summary="Delete a namespace and everything in it")
+def delete_namespace(name: str,
+                     force: bool = Query(False, description="stop unfinished runs first"),
+                     state: ServerState = Depends(server_state)) -> Response:
+    found = find_namespace(state, name)
+    unfinished = [r["metadata"]["name"] for r in all_objects(state.store, GROUP_VERSION,
+                                                              "WorkflowRun", name)
+                  if (r.get("status") or {}).get("phase") not in _FINAL]
+    if unfinished and not force:
+        shown = ", ".join(unfinished[:_SHOWN_RUNNING])
+        more = f" and {len(unfinished) - _SHOWN_RUNNING} more" if len(unfinished) > _SHOWN_RUNNING else ""
+        raise Conflict(f'namespace "{name}" has {len(unfinished)} unfinished WorkflowRuns '
+                       f"({shown}{more}); stop them, or delete with ?force=true")
+    delete_contents(state, name)
+    stored = _stored(state, name)
+    if stored is not None:
+        state.client.store.delete("v1", "Namespace", None, name)
+    return JSONResponse({**found, "status": {"phase": "Terminating"}})
+
+
+def delete_contents(state: ServerState, namespace: str) -> None:
+    """Delete every object in `namespace`: runs first (stopping unfinished ones), so
+    what they own goes with them, then everything else that is left."""
+    client = state.client
+    run_info = by_kind(GROUP_VERSION, "WorkflowRun")
+    assert run_info is not None
+    for run in list(all_objects(state.store, GROUP_VERSION, "WorkflowRun", namespace)):
+        try:
+            client.delete(run_info, namespace, run["metadata"]["name"])
+        except NotFound:
+            pass  # owned by a run deleted just before
+    for api_version, kind in kinds_in(state.store, namespace):
+        for obj in list(all_objects(state.store, api_version, kind, namespace)):
+            try:
+                state.store.delete(api_version, kind, namespace, obj["metadata"]["name"])
+            except NotFound:
+                pass
+
+
+__all__ = ["all_namespaces", "delete_contents", "find_namespace", "router"]

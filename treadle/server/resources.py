@@ -1,0 +1,248 @@
+"""The Kubernetes-style REST API of every kind in the registry (docs/api.md, Resources).
+
+Paths are generic, as on a Kubernetes API server: `/api/v1/…` for core kinds and
+`/apis/{group}/{version}/…` for the rest; `{plural}` picks the kind. Both trees are
+served by the same handlers. Writes go through admission (`client/admission.py`),
+so the server accepts exactly what the CLI accepts, and a rejected object is never
+stored.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Header, Query
+from starlette.responses import Response
+
+from ..api.kinds import KindInfo, by_plural
+from ..client.admission import check_update, prepare
+from ..errors import BadRequest, Conflict, FieldError, Forbidden, NotFound, ValidationError
+from ..store.base import Obj, Page
+from .state import ServerState, server_state
+from .status import JSONResponse
+from .watch import watch_response
+
+PATCH_ATTEMPTS = 8
+MERGE_PATCH = "application/merge-patch+json"
+_UNSUPPORTED_PATCHES = ("application/json-patch+json", "application/strategic-merge-patch+json",
+                        "application/apply-patch+yaml")
+
+
+@dataclass(frozen=True)
+class ListParams:
+    label_selector: str | None
+    field_selector: str | None
+    limit: int | None
+    continue_token: str | None
+    watch: bool
+    resource_version: str | None
+    timeout_seconds: int | None
+
+
+def list_params(
+    label_selector: str | None = Query(None, alias="labelSelector"),
+    field_selector: str | None = Query(None, alias="fieldSelector"),
+    limit: int | None = Query(None, ge=0, description="page size; 0 or absent: everything"),
+    continue_token: str | None = Query(None, alias="continue"),
+    watch: bool = Query(False, description="stream changes as JSON lines instead"),
+    resource_version: str | None = Query(None, alias="resourceVersion"),
+    timeout_seconds: int | None = Query(None, alias="timeoutSeconds", ge=0),
+) -> ListParams:
+    return ListParams(label_selector, field_selector, limit, continue_token, watch,
+                      resource_version, timeout_seconds)
+
+
+def _kind(group: str, version: str, plural: str, *, namespaced: bool | None) -> KindInfo:
+    info = by_plural(group, version, plural)
+    prefix = f"/apis/{group}/{version}" if group else f"/api/{version}"
+    if info is None or (namespaced is not None and info.namespaced != namespaced):
+        raise NotFound(f'the server has no resource "{plural}" at {prefix}')
+    return info
+
+
+def core_kind(version: str, plural: str) -> KindInfo:
+    return _kind("", version, plural, namespaced=True)
+
+
+def group_kind(group: str, version: str, plural: str) -> KindInfo:
+    return _kind(group, version, plural, namespaced=True)
+
+
+def list_body(info: KindInfo, page: Page) -> Obj:
+    meta: Obj = {"resourceVersion": page.resource_version}
+    if page.continue_token:
+        meta["continue"] = page.continue_token
+    return {"apiVersion": info.api_version, "kind": f"{info.kind}List", "metadata": meta,
+            "items": page.items}
+
+
+def typed(body: Any, info: KindInfo) -> Obj:
+    """The request body as an object of `info`'s kind: apiVersion and kind may be left
+    out, but not contradict the path."""
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    doc = copy.deepcopy(body)
+    for field, expected in (("apiVersion", info.api_version), ("kind", info.kind)):
+        given = doc.get(field)
+        if given in (None, ""):
+            doc[field] = expected
+        elif given != expected:
+            raise BadRequest(f'{field} "{given}" in the body does not match the path '
+                             f'("{expected}")')
+    if doc.get("metadata") is None:
+        doc["metadata"] = {}
+    if not isinstance(doc["metadata"], dict):
+        raise ValidationError([FieldError("metadata", "must be an object")])
+    return doc
+
+
+def list_objects(state: ServerState, info: KindInfo, namespace: str | None,
+                 params: ListParams) -> Response:
+    if params.watch:
+        return watch_response(state, info, namespace, params.label_selector,
+                              params.field_selector, params.resource_version,
+                              params.timeout_seconds)
+    page = state.client.list(info, namespace, label_selector=params.label_selector,
+                             field_selector=params.field_selector, limit=params.limit,
+                             continue_token=params.continue_token)
+    return JSONResponse(list_body(info, page))
+
+
+def create_object(state: ServerState, info: KindInfo, namespace: str | None, body: Any) -> Obj:
+    return state.client.create(typed(body, info), namespace)
+
+
+def update_object(state: ServerState, info: KindInfo, namespace: str | None, name: str,
+                  doc: Obj) -> Obj:
+    """Validate `doc` as the new version of the stored object and store it; a given
+    metadata.resourceVersion must match (Conflict)."""
+    meta = doc["metadata"]
+    if meta.get("name") not in (None, "", name):
+        raise BadRequest(f'metadata.name "{meta["name"]}" does not match the path ("{name}")')
+    meta["name"] = name
+    meta.pop("generateName", None)
+    existing = state.client.get(info, namespace, name)
+    obj = prepare(state.store, doc, namespace if info.namespaced else None)
+    check_update(existing, obj)
+    return state.store.update(obj)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: objects merge key by key, null removes a key,
+    anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def patch_object(state: ServerState, info: KindInfo, namespace: str | None, name: str,
+                 patch: Any, content_type: str | None) -> Obj:
+    """Apply a merge patch. Without a resourceVersion in the patch it applies to the
+    newest version (retried if the object changes meanwhile), as Kubernetes does."""
+    media = (content_type or MERGE_PATCH).split(";")[0].strip().lower()
+    if media in _UNSUPPORTED_PATCHES:
+        raise UnsupportedMediaType(f'patch type "{media}" is not supported; send a JSON merge '
+                                   f'patch ("{MERGE_PATCH}")')
+    if not isinstance(patch, dict):
+        raise BadRequest("a merge patch must be a JSON object")
+    pinned = isinstance(patch.get("metadata"), dict) and patch["metadata"].get("resourceVersion")
+    for _ in range(PATCH_ATTEMPTS):
+        existing = state.client.get(info, namespace, name)
+        doc = typed(merge_patch(existing, patch), info)
+        if not pinned:
+            doc["metadata"]["resourceVersion"] = existing["metadata"].get("resourceVersion")
+        try:
+            return update_object(state, info, namespace, name, doc)
+        except Conflict:
+            if pinned:
+                raise
+    raise Conflict(f'{info.kind} "{name}" kept changing; the patch was not applied')
+
+
+class UnsupportedMediaType(BadRequest):
+    http_status = 415
+    reason = "UnsupportedMediaType"
+
+
+STATUS_IS_THE_CONTROLLERS = "status is written by the controller alone"
+
+
+def register(router: APIRouter, prefix: str, resolve: Callable[..., KindInfo]) -> None:
+    """The routes of one API tree (`/api/{version}` or `/apis/{group}/{version}`)."""
+    ns_path = prefix + "/namespaces/{namespace}/{plural}"
+    one = ns_path + "/{name}"
+    tag = "core" if prefix.startswith("/api/") else "groups"
+
+    @router.get(prefix + "/{plural}", tags=[tag], summary="List across all namespaces")
+    def list_all(info: KindInfo = Depends(resolve), params: ListParams = Depends(list_params),
+                 state: ServerState = Depends(server_state)) -> Response:
+        return list_objects(state, info, None, params)
+
+    @router.get(ns_path, tags=[tag], summary="List (or watch) one namespace")
+    def list_namespaced(namespace: str, info: KindInfo = Depends(resolve),
+                        params: ListParams = Depends(list_params),
+                        state: ServerState = Depends(server_state)) -> Response:
+        return list_objects(state, info, namespace, params)
+
+    @router.post(ns_path, tags=[tag], summary="Create", status_code=201)
+    def create(namespace: str, body: dict[str, Any] = Body(...),
+               info: KindInfo = Depends(resolve),
+               state: ServerState = Depends(server_state)) -> Response:
+        return JSONResponse(create_object(state, info, namespace, body), status_code=201)
+
+    @router.get(one, tags=[tag], summary="Read")
+    def read(namespace: str, name: str, info: KindInfo = Depends(resolve),
+             state: ServerState = Depends(server_state)) -> Response:
+        return JSONResponse(state.client.get(info, namespace, name))
+
+    @router.put(one, tags=[tag], summary="Replace (metadata.resourceVersion must match)")
+    def replace(namespace: str, name: str, body: dict[str, Any] = Body(...),
+                info: KindInfo = Depends(resolve),
+                state: ServerState = Depends(server_state)) -> Response:
+        doc = typed(body, info)
+        return JSONResponse(update_object(state, info, namespace, name, doc))
+
+    @router.patch(one, tags=[tag], summary="JSON merge patch")
+    def patch(namespace: str, name: str, body: Any = Body(...),
+              content_type: str | None = Header(None),
+              info: KindInfo = Depends(resolve),
+              state: ServerState = Depends(server_state)) -> Response:
+        return JSONResponse(patch_object(state, info, namespace, name, body, content_type))
+
+    @router.delete(one, tags=[tag], summary="Delete, with everything it owns")
+    def delete(namespace: str, name: str, info: KindInfo = Depends(resolve),
+               state: ServerState = Depends(server_state)) -> Response:
+        return JSONResponse(state.client.delete(info, namespace, name))
+
+    @router.get(one + "/status", tags=[tag], summary="Read with status")
+    def read_status(namespace: str, name: str, info: KindInfo = Depends(resolve),
+                    state: ServerState = Depends(server_state)) -> Response:
+        return JSONResponse(state.client.get(info, namespace, name))
+
+    @router.put(one + "/status", tags=[tag], summary="Forbidden: the controller writes status")
+    def replace_status(namespace: str, name: str, info: KindInfo = Depends(resolve)) -> Response:
+        raise Forbidden(STATUS_IS_THE_CONTROLLERS)
+
+    @router.patch(one + "/status", tags=[tag], summary="Forbidden: the controller writes status")
+    def patch_status(namespace: str, name: str, info: KindInfo = Depends(resolve)) -> Response:
+        raise Forbidden(STATUS_IS_THE_CONTROLLERS)
+
+
+def resources_router() -> APIRouter:
+    router = APIRouter()
+    register(router, "/api/{version}", core_kind)
+    register(router, "/apis/{group}/{version}", group_kind)
+    return router
+
+
+__all__ = ["ListParams", "list_body", "list_params", "merge_patch", "resources_router",
+           "typed", "update_object"]
