@@ -4,10 +4,11 @@
 
 The template is an interlinked DAG: each node depends on up to three earlier
 ones, passes a run param and the previous node's result on as params, maps a
-workspace and has a `when`. Three timings are printed, each with its ratio to
-baselines measured in the same run on the same document: `yaml.safe_load` of
-its YAML text (what reading the file costs anyway) and pydantic parsing alone
-(`model_validate`, no rules). The goal: full validation, every SPEC §11 rule
+workspace and has a `when`. Validation is timed with and without the node
+templates known, each with its ratio to two baselines measured in the same run
+on the same document: reading its YAML text the way `treadle validate` does
+(`parse_documents`, what reading the file costs anyway) and pydantic parsing
+alone (`model_validate`, no rules). The goal: full validation, every SPEC §11 rule
 included, well under a second and within a small multiple of parsing.
 Prints numbers; asserts nothing.
 """
@@ -22,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from treadle.api.documents import parse_documents
 from treadle.api.template import WorkflowTemplate, WorkflowTemplateSpec
 from treadle.api.validate import validate
 
@@ -88,10 +90,10 @@ def main() -> None:
     text = yaml.safe_dump(doc, sort_keys=False)
     validate(doc, lambda ns, name: STEP)  # must pass: the benchmark measures the valid path
 
-    load = best_time(lambda: yaml.safe_load(text), args.repeat)
+    load = best_time(lambda: parse_documents(text), args.repeat)
     parse = best_time(lambda: WorkflowTemplate.model_validate(doc), args.repeat)
     print(f"validating a {args.nodes}-node DAG template ({len(text) // 1024} KiB of YAML)")
-    print(f"{'baseline: yaml.safe_load':<34} {load * 1000:8.1f} ms")
+    print(f"{'baseline: reading the YAML':<34} {load * 1000:8.1f} ms")
     print(f"{'baseline: pydantic parsing only':<34} {parse * 1000:8.1f} ms")
     for label, fn in (
         ("validate", lambda: validate(doc)),
@@ -100,7 +102,7 @@ def main() -> None:
         took = best_time(fn, args.repeat)
         print(
             f"{label:<34} {took * 1000:8.1f} ms   "
-            f"{took / load:5.2f}x yaml load   {took / parse:5.2f}x parsing"
+            f"{took / load:5.2f}x reading   {took / parse:5.2f}x parsing"
         )
 
 

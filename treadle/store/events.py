@@ -53,7 +53,8 @@ def record_event(
         raise ValueError(f'event type must be "Normal" or "Warning", got "{type}"')
     if len(message) > MAX_MESSAGE_LENGTH:
         message = message[: MAX_MESSAGE_LENGTH - 1] + "…"
-    stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = now or datetime.now(UTC)
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     meta = obj["metadata"]
     name = event_name(obj, reason, message, type)
     namespace = meta.get("namespace") or "default"
@@ -63,7 +64,10 @@ def record_event(
         except NotFound:
             try:
                 return store.create(
-                    _new_event(obj, name, namespace, reason, message, type, component, stamp)
+                    {
+                        **_new_event(obj, name, namespace, reason, message, type, component, stamp),
+                        "eventTime": moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                    }
                 )
             except AlreadyExists:
                 continue  # recorded meanwhile by someone else: count it
@@ -143,7 +147,14 @@ def events_for(store: Store, obj: Obj) -> list[Obj]:
         token = page.continue_token
         if not token:
             break
-    events.sort(key=lambda e: (e.get("firstTimestamp", ""), e.get("lastTimestamp", "")))
+    # eventTime has microseconds; firstTimestamp only seconds, too coarse to order
+    # the many events of one quick run.
+    events.sort(
+        key=lambda e: (
+            e.get("eventTime") or e.get("firstTimestamp", ""),
+            e.get("lastTimestamp", ""),
+        )
+    )
     return events
 
 

@@ -1,0 +1,154 @@
+/** The run as a graph: DAG nodes, or the steps of a pod, each with phase and duration;
+ * a click shows the node's details and links to its child run. */
+import { useState } from "react";
+import type { StepStatus, WorkflowRun } from "../../api/types";
+import { FlowGraph, type GraphNode } from "../../components/graph/FlowGraph";
+import { InfoGrid } from "../../components/Page";
+import { PhaseBadge } from "../../components/PhaseBadge";
+import { Link, paths } from "../../components/router";
+import { useNamespace } from "../../components/Shell";
+import { durationBetween, formatTimestamp } from "../../components/time";
+import { useI18n } from "../../i18n";
+import { effectiveType } from "../../model/template";
+
+export function GraphTab({ run }: { run: WorkflowRun }) {
+  const { t } = useI18n();
+  const ns = useNamespace();
+  const [selected, setSelected] = useState<string | null>(null);
+  const status = run.status ?? {};
+  const spec = status.workflowTemplateSpec ?? run.spec.workflowTemplateSpec;
+  const type = effectiveType(spec);
+
+  let nodes: GraphNode[] = [];
+  let edges: { from: string; to: string }[] = [];
+  if (type === "DAG") {
+    const dag = spec?.dag?.templates ?? [];
+    nodes = dag.map((n) => {
+      const s = status.nodes?.[n.name];
+      return {
+        id: n.name,
+        label: n.name,
+        sublabel: n.workflowTemplateRef,
+        phase: s?.phase ?? "Pending",
+        detail: s?.startTime ? durationBetween(s.startTime, s.completionTime) : undefined,
+      };
+    });
+    edges = dag.flatMap((n) => (n.dependencies ?? []).map((d) => ({ from: d, to: n.name })));
+  } else if (type === "SeqPod" || type === "Pod") {
+    const declared = (type === "SeqPod" ? spec?.seqPod?.steps : spec?.pod?.containers) ?? [];
+    const steps: StepStatus[] = declared.map(
+      (c) => status.steps?.find((s) => s.name === c.name) ?? { name: c.name, phase: "Waiting" },
+    );
+    nodes = steps.map((s) => ({
+      id: s.name,
+      label: s.name,
+      phase: s.phase,
+      detail: s.startTime ? durationBetween(s.startTime, s.completionTime) : undefined,
+    }));
+    if (type === "SeqPod") edges = steps.slice(1).map((s, i) => ({ from: steps[i].name, to: s.name }));
+  } else {
+    nodes = [
+      {
+        id: type ?? "run",
+        label: type ?? run.metadata.name!,
+        phase: status.phase ?? "Pending",
+        detail: durationBetween(status.startTime, status.completionTime),
+      },
+    ];
+  }
+
+  const detail = selected ? nodes.find((n) => n.id === selected) : null;
+  return (
+    <div className="graph-layout">
+      <FlowGraph nodes={nodes} edges={edges} selected={selected} onSelect={setSelected} height={460} />
+      {detail && (
+        <aside className="graph-side card-inset" data-testid="node-details">
+          <h3>{detail.label}</h3>
+          {type === "DAG" ? (
+            <DagNodeDetails run={run} node={detail.id} ns={ns} />
+          ) : type === "SeqPod" || type === "Pod" ? (
+            <StepDetails step={status.steps?.find((s) => s.name === detail.id)} run={run} ns={ns} />
+          ) : (
+            <InfoGrid rows={[[t("runs.phase"), <PhaseBadge phase={status.phase} />], [t("runs.message"), status.message]]} />
+          )}
+        </aside>
+      )}
+    </div>
+  );
+}
+
+function DagNodeDetails({ run, node, ns }: { run: WorkflowRun; node: string; ns: string }) {
+  const { t } = useI18n();
+  const spec = run.status?.workflowTemplateSpec ?? run.spec.workflowTemplateSpec;
+  const def = spec?.dag?.templates.find((n) => n.name === node);
+  const s = run.status?.nodes?.[node];
+  return (
+    <>
+      <InfoGrid
+        rows={[
+          [t("runs.phase"), <PhaseBadge phase={s?.phase ?? "Pending"} />],
+          [t("runs.template"), def ? <Link to={paths.template(ns, def.workflowTemplateRef)}>{def.workflowTemplateRef}</Link> : "—"],
+          [
+            t("graph.childRun"),
+            s?.workflowRunName ? (
+              <Link to={paths.run(ns, s.workflowRunName)} data-testid="child-run-link">
+                {s.workflowRunName}
+              </Link>
+            ) : (
+              "—"
+            ),
+          ],
+          [t("runs.started"), formatTimestamp(s?.startTime)],
+          [t("runs.completed"), formatTimestamp(s?.completionTime)],
+          [t("runs.duration"), durationBetween(s?.startTime, s?.completionTime)],
+          [t("graph.attempts"), String(s?.attempts ?? (s?.workflowRunName ? 1 : 0))],
+          [t("runs.message"), s?.message],
+        ]}
+      />
+      {!!s?.retriedRunNames?.length && (
+        <div className="small">
+          {t("graph.earlierAttempts")}:{" "}
+          {s.retriedRunNames.map((r) => (
+            <Link key={r} to={paths.run(ns, r)}>
+              {r}{" "}
+            </Link>
+          ))}
+        </div>
+      )}
+      {!!s?.whenExpressions?.length && (
+        <div className="small">
+          <strong>{t("graph.falseWhen")}</strong>
+          {s.whenExpressions.map((w, i) => (
+            <div key={i} className="mono">
+              {w.input} {w.operator} ({w.values.join(", ")})
+            </div>
+          ))}
+        </div>
+      )}
+    </>
+  );
+}
+
+function StepDetails({ step, run, ns }: { step?: StepStatus; run: WorkflowRun; ns: string }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <InfoGrid
+        rows={[
+          [t("runs.phase"), <PhaseBadge phase={step?.phase ?? "Waiting"} />],
+          [t("graph.exitCode"), step?.exitCode ?? "—"],
+          [t("graph.reason"), step?.reason],
+          [t("runs.started"), formatTimestamp(step?.startTime)],
+          [t("runs.completed"), formatTimestamp(step?.completionTime)],
+          [t("runs.duration"), durationBetween(step?.startTime, step?.completionTime)],
+          [t("runs.message"), step?.message],
+        ]}
+      />
+      {step && (
+        <Link className="btn btn-small" to={`${paths.run(ns, run.metadata.name!, "logs")}&step=${encodeURIComponent(step.name)}`}>
+          {t("graph.viewLogs")}
+        </Link>
+      )}
+    </>
+  );
+}

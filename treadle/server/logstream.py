@@ -1,0 +1,85 @@
+"""A run's log lines for the API, with what the CLI's `run_logs` lacks for a server:
+`sinceSeconds`, steps whose pod has not started yet, and a follow that stops as
+soon as its reader is gone instead of when the run ends.
+
+Sources come from `client/runlogs.log_sources`, so the API and the CLI label and
+order steps the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+from ..api.objects import GROUP_VERSION
+from ..client.base import RunLogLine
+from ..client.runlogs import FINAL, LogSource, log_sources
+from ..errors import NotFound
+from ..runtime.base import Runtime
+from ..store.base import Obj, Store
+from .streams import Stopped
+
+POLL_SECONDS = 0.25
+
+
+def wanted(source: LogSource, step: str | None) -> bool:
+    """`step` names a source label (`node/step`), a step name, or a node prefix."""
+    if step is None:
+        return True
+    return step in (source.label, source.label.split("/")[-1]) or source.label.startswith(
+        step + "/")
+
+
+def check_step(store: Store, run: Obj, step: str | None) -> None:
+    """NotFound when `step` matches none of the run's sources (once it has any)."""
+    if step is None:
+        return
+    sources = log_sources(store, run)
+    if sources and not any(wanted(s, step) for s in sources):
+        known = ", ".join(s.label for s in sources)
+        raise NotFound(f'WorkflowRun "{run["metadata"]["name"]}" has no step "{step}" '
+                       f"(it has: {known})")
+
+
+def since_time(seconds: int | None) -> str | None:
+    if seconds is None:
+        return None
+    start = datetime.now(UTC) - timedelta(seconds=seconds)
+    return start.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def log_lines(store: Store, runtime: Runtime, namespace: str, name: str, *,
+              step: str | None = None, follow: bool = False, tail_lines: int | None = None,
+              since: str | None = None, stopped: Stopped = lambda: False,
+              poll: float = POLL_SECONDS) -> Iterator[RunLogLine]:
+    """Every line of the run's sources, source by source; with `follow`, then new
+    lines as they come, until the run has finished and every source is drained, the
+    run is deleted, or `stopped()`. `tail_lines` counts per source; `since` (RFC 3339)
+    drops older lines."""
+    seen: dict[LogSource, int] = {}
+    while not stopped():
+        try:
+            run = store.get(GROUP_VERSION, "WorkflowRun", namespace, name)
+        except NotFound:
+            return
+        finished = (run.get("status") or {}).get("phase") in FINAL
+        for source in [s for s in log_sources(store, run) if wanted(s, step)]:
+            try:
+                lines = list(runtime.logs(source.pod_uid, source.container, since_time=since))
+            except NotFound:
+                continue  # its pod has not started yet
+            start = seen.get(source)
+            if start is None:
+                start = 0 if tail_lines is None else max(0, len(lines) - tail_lines)
+            for line in lines[start:]:
+                yield RunLogLine(source.label, line.time, line.text)
+            seen[source] = max(start, len(lines))
+        if not follow or finished:
+            return
+        deadline = time.monotonic() + poll
+        while time.monotonic() < deadline and not stopped():
+            time.sleep(min(0.05, poll))
+
+
+__all__ = ["check_step", "log_lines", "since_time", "wanted"]

@@ -1,0 +1,79 @@
+"""Operations endpoints: health, readiness, metrics, server info and kind schemas."""
+
+from __future__ import annotations
+
+import functools
+from importlib import metadata
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import PlainTextResponse, Response
+
+from ..api.kinds import lookup
+from ..api.schema import json_schema
+from ..errors import NotFound
+from .state import ServerState, server_state
+from .status import JSONResponse, status_response
+
+router = APIRouter(tags=["operations"])
+
+
+def version() -> str:
+    try:
+        return metadata.version("treadle")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+@router.get("/healthz", summary="The process is up")
+async def healthz() -> Response:
+    return PlainTextResponse("ok")
+
+
+@router.get("/readyz", summary="The store answers; says who drives runs")
+def readyz(state: ServerState = Depends(server_state)) -> Response:
+    try:
+        rv = state.store.resource_version()
+    except Exception as exc:
+        return status_response(503, f"the store does not answer: {exc}")
+    return JSONResponse({"status": "ok", "store": "ok", "resourceVersion": rv,
+                         "controller": state.controller_state()})
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
+async def metrics(state: ServerState = Depends(server_state)) -> Response:
+    body = await run_in_threadpool(generate_latest, state.metrics.registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/treadle/v1/info", summary="Version, mode, sandboxing and controller state")
+def info(state: ServerState = Depends(server_state)) -> Response:
+    return JSONResponse({
+        "version": version(),
+        "mode": "embedded",
+        "sandboxed": bool(getattr(state.client.runtime, "sandboxed", False)),
+        "controller": state.controller_state(),
+        "auth": "token" if state.auth.required else "none",
+    })
+
+
+@router.get("/treadle/v1/schemas/{kind}", summary="The JSON Schema of a kind, for editors")
+def schema(kind: str) -> Response:
+    info = lookup(kind)
+    if info is None or info.model is None:
+        raise NotFound(f'no schema for kind "{kind}" (workflow kinds have one: '
+                       "WorkflowTemplate, WorkflowRun, CronWorkflowRun, EventListener, "
+                       "WorkflowTrigger)")
+    return JSONResponse(_schema(info.kind))
+
+
+@functools.lru_cache(maxsize=None)
+def _schema(kind: str) -> dict[str, Any]:
+    info = lookup(kind)
+    assert info is not None
+    return json_schema(info)
+
+
+__all__ = ["router", "version"]

@@ -1,0 +1,83 @@
+"""WorkflowRun actions and logs (docs/api.md, WorkflowRun extensions): stop, rerun,
+events, log sources and logs. The terminal lives in `terminal.py`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+
+from fastapi import APIRouter, Depends, Query
+from starlette.responses import Response, StreamingResponse
+
+from ..api.objects import GROUP_VERSION
+from ..client.runlogs import log_sources
+from .logstream import check_step, log_lines, since_time
+from .state import ServerState, server_state
+from .status import JSONResponse
+from .streams import Stopped, threaded
+
+RUN_PATH = "/apis/batch.tensorstack.dev/v1beta1/namespaces/{namespace}/workflowruns/{name}"
+
+router = APIRouter(tags=["workflowruns"])
+
+
+def _run(state: ServerState, namespace: str, name: str) -> dict[str, object]:
+    return state.store.get(GROUP_VERSION, "WorkflowRun", namespace, name)
+
+
+@router.post(RUN_PATH + "/stop", summary="Stop a running run (it ends Failed, Cancelled)")
+def stop_run(namespace: str, name: str, state: ServerState = Depends(server_state)) -> Response:
+    return JSONResponse(state.client.stop_run(namespace, name))
+
+
+@router.post(RUN_PATH + "/rerun", status_code=201, summary="Create a new run with the same spec")
+def rerun(namespace: str, name: str, state: ServerState = Depends(server_state)) -> Response:
+    return JSONResponse(state.client.rerun(namespace, name), status_code=201)
+
+
+@router.get(RUN_PATH + "/events", summary="The run's events, oldest first")
+def run_events(namespace: str, name: str, state: ServerState = Depends(server_state)) -> Response:
+    run = _run(state, namespace, name)
+    return JSONResponse({"apiVersion": "v1", "kind": "EventList",
+                         "items": state.client.events_for(run)})
+
+
+@router.get(RUN_PATH + "/logsources", summary="Where the run's logs come from, in order")
+def run_log_sources(namespace: str, name: str,
+                    state: ServerState = Depends(server_state)) -> Response:
+    run = _run(state, namespace, name)
+    items = [{"source": s.label, "pod": s.pod_uid, "container": s.container}
+             for s in log_sources(state.store, run)]
+    return JSONResponse({"items": items})
+
+
+@router.get(RUN_PATH + "/logs", summary="Log lines as JSON lines {source, time, text}")
+def run_logs(
+    namespace: str,
+    name: str,
+    step: str | None = Query(None, description="a source label (node/step) or a step name"),
+    follow: bool = Query(False, description="keep streaming until the run ends"),
+    tail_lines: int | None = Query(None, alias="tailLines", ge=0),
+    since_seconds: int | None = Query(None, alias="sinceSeconds", ge=0),
+    state: ServerState = Depends(server_state),
+) -> Response:
+    run = _run(state, namespace, name)
+    check_step(state.store, run, step)
+    since = since_time(since_seconds)
+
+    def produce(stopped: Stopped) -> Iterator[bytes]:
+        for line in log_lines(state.store, state.client.runtime, namespace, name, step=step,
+                              follow=follow, tail_lines=tail_lines, since=since,
+                              stopped=stopped):
+            record = {"source": line.source, "time": line.time, "text": line.text}
+            yield (json.dumps(record, ensure_ascii=False) + "\n").encode()
+
+    async def body() -> AsyncIterator[bytes]:
+        async for chunk in threaded(produce, state.closing, name="treadle-logs"):
+            yield chunk
+
+    return StreamingResponse(body(), media_type="application/x-ndjson",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+__all__ = ["RUN_PATH", "router"]
