@@ -76,7 +76,7 @@ class Treadle:
 
         self.home = Path(tempfile.mkdtemp(prefix="treadle-bench-"))
         self.client = EmbeddedClient(Home(self.home))
-        self.manager = Manager(self.client.store, self.client.runtime, self.client.home)
+        self.manager = Manager.for_home(self.client.home)
         assert self.manager.try_start()
 
     def timed_run(self, template_yaml: str, template: str) -> float:

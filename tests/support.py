@@ -22,7 +22,7 @@ class Engine:
 
         self.client = EmbeddedClient(Home(home))
         self.store = self.client.store
-        self.manager = Manager(self.store, self.client.runtime, self.client.home)
+        self.manager = Manager.for_home(self.client.home)
         assert self.manager.try_start()
 
     def apply(self, text: str) -> list[dict[str, Any]]:

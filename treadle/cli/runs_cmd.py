@@ -6,6 +6,7 @@ import time
 from typing import Annotated, Any
 
 import typer
+from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
@@ -104,7 +105,7 @@ def run_command(
         raise typer.Exit(_watch(c, namespace, run_name))
 
 
-def _watch_table(run: dict[str, Any]) -> Table:
+def _watch_table(run: dict[str, Any]) -> Group:
     status = run.get("status") or {}
     phase = status.get("phase") or "Pending"
     t = Table(
@@ -118,8 +119,6 @@ def _watch_table(run: dict[str, Any]) -> Table:
             run_duration(run),
         ),
         title_justify="left",
-        caption=status.get("message") or "",
-        caption_justify="left",
     )
     nodes = status.get("nodes") or {}
     if nodes:
@@ -141,7 +140,7 @@ def _watch_table(run: dict[str, Any]) -> Table:
                 Text(p, style=PHASE_STYLES.get(p, "")),
                 "" if code is None else str(code),
             )
-    return t
+    return Group(t, Text(status.get("message") or "", style="dim", overflow="fold"))
 
 
 def _wait(

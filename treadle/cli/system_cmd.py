@@ -85,7 +85,7 @@ def controller_command(
             f"the controller runs on a data directory, not against a server "
             f"(unset --server / {SERVER_ENV})"
         )
-    manager = Manager(c.store, c.runtime, c.home)
+    manager = Manager.for_home(c.home)
     if not manager.try_start():
         err.print(f"another controller drives {c.home.root} ({c.controller_holder()})")
         raise typer.Exit(0)

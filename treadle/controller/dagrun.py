@@ -121,6 +121,26 @@ def _child_workspaces(node: DagNode, bindings: list[WorkspaceBinding]) -> list[d
     return out
 
 
+def _retried_status(children: dict[str, list[Obj]]) -> list[dict[str, Any]]:
+    """Every attempt of a node that a later attempt replaced, oldest first."""
+    out = []
+    for node, kids in children.items():
+        for kid in kids[:-1]:
+            st = kid.get("status") or {}
+            out.append(
+                {
+                    "node": node,
+                    "attempt": _attempt(kid),
+                    "workflowRunName": kid["metadata"]["name"],
+                    "phase": st.get("phase"),
+                    "message": st.get("message"),
+                    "startTime": st.get("startTime"),
+                    "completionTime": st.get("completionTime"),
+                }
+            )
+    return out
+
+
 class DagHandler:
     def preflight(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> str | None:
         """Every node's template exists and gets the params and workspaces it needs."""
@@ -164,6 +184,9 @@ class DagHandler:
         decided = plan(template.dag, params, states, template.results)
         nodes = self._apply(ctx, run, template, spec, decided, children)
         status: dict[str, Any] = {"nodes": nodes}
+        retried = _retried_status(children)
+        if retried:
+            status["retriedStatus"] = retried
         if decided.finished:
             status["results"] = [{"name": n, "value": v} for n, v in decided.results]
             return Outcome(status, decided.phase, decided.phase, decided.message)

@@ -66,7 +66,25 @@ class Manager:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.reconciles = 0
+        self._owns_store = False
         self.reconcile_seconds = 0.0
+
+    @classmethod
+    def for_home(cls, home: Home, *, holder: str | None = None) -> Manager:
+        """The controller of a data directory, on a connection of its own.
+
+        Its writes (statuses, events, children) are durable against the process being
+        killed, like every WAL commit, but skip the per-commit fsync that guards what
+        users are told was stored against power loss: what the controller writes, it
+        can derive again from what it finds.
+        """
+        from ..runtime.local import LocalRuntime
+        from ..store.sqlite import SqliteStore
+
+        store = SqliteStore(home.ensure().database, synchronous="NORMAL")
+        manager = cls(store, LocalRuntime(home.pods), home, holder=holder)
+        manager._owns_store = True
+        return manager
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -100,6 +118,9 @@ class Manager:
             self.lease.release()
         except TreadleError:
             pass
+        self.lease.close()
+        if self._owns_store:
+            self.store.close()
 
     def _take_over_from_dead_holder(self) -> bool:
         """A holder on this host whose process is gone (killed with -9) cannot renew;
