@@ -34,6 +34,11 @@ Doc = dict[str, Any]
 Resolver = Callable[[str | None, str], WorkflowTemplateSpec | None]
 
 POD = {"containers": [{"name": "main", "image": "ubuntu", "command": ["true"]}]}
+SEQ_POD = {"steps": [{"name": "step", "image": "ubuntu", "command": ["true"]}]}
+
+
+def container_doc(name: str = "main", **fields: Any) -> Doc:
+    return {"name": name, "image": "ubuntu", **fields}
 
 
 def template(spec: Doc, name: str = "t", namespace: str | None = None) -> Doc:
@@ -71,7 +76,12 @@ def run(spec: Doc, name: str = "r", namespace: str | None = None) -> Doc:
 
 
 def cron(spec: Doc, name: str = "c") -> Doc:
-    return {"apiVersion": GROUP, "kind": "CronWorkflowRun", "metadata": {"name": name}, "spec": spec}
+    return {
+        "apiVersion": GROUP,
+        "kind": "CronWorkflowRun",
+        "metadata": {"name": name},
+        "spec": spec,
+    }
 
 
 def trigger(spec: Doc, name: str = "tr") -> Doc:

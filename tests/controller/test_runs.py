@@ -90,7 +90,10 @@ def test_a_run_of_a_missing_template_fails_naming_it(engine: Engine) -> None:
 
 def test_timeout_fails_the_run_and_stops_its_steps(engine: Engine) -> None:
     engine.apply(
-        template("sleepy", "  seqPod:\n    steps:\n      - {name: s, image: ubuntu, command: [sleep, '60']}")
+        template(
+            "sleepy",
+            "  seqPod:\n    steps:\n      - {name: s, image: ubuntu, command: [sleep, '60']}",
+        )
         + run("sleepy-run", "  workflowTemplateRef: sleepy\n  timeout: 1s")
     )
     status = engine.wait("sleepy-run", timeout=20)["status"]
@@ -105,7 +108,9 @@ def test_timeout_fails_the_run_and_stops_its_steps(engine: Engine) -> None:
 
 def test_stopping_a_dag_cancels_it_and_its_running_children(engine: Engine) -> None:
     engine.apply(
-        template("nap", "  pod:\n    containers: [{name: n, image: ubuntu, command: [sleep, '60']}]")
+        template(
+            "nap", "  pod:\n    containers: [{name: n, image: ubuntu, command: [sleep, '60']}]"
+        )
         + template(
             "naps",
             "  dag:\n    templates:\n"
@@ -203,7 +208,9 @@ def test_a_finished_run_is_never_changed_again(engine: Engine) -> None:
 
 def test_run_events_tell_the_story_of_a_run(engine: Engine) -> None:
     engine.apply(
-        template("story", "  seqPod:\n    steps:\n      - {name: one, image: ubuntu, command: ['true']}")
+        template(
+            "story", "  seqPod:\n    steps:\n      - {name: one, image: ubuntu, command: ['true']}"
+        )
         + run("story-run", "  workflowTemplateRef: story")
     )
     run_obj = engine.wait("story-run")
@@ -215,11 +222,15 @@ def test_run_events_tell_the_story_of_a_run(engine: Engine) -> None:
 
 def test_a_template_edited_after_start_does_not_change_the_run(engine: Engine) -> None:
     engine.apply(
-        template("edit", "  pod:\n    containers: [{name: c, image: ubuntu, command: [sleep, '0.5']}]")
+        template(
+            "edit", "  pod:\n    containers: [{name: c, image: ubuntu, command: [sleep, '0.5']}]"
+        )
         + run("edit-run", "  workflowTemplateRef: edit")
     )
     engine.wait("edit-run", phase="Running")
-    engine.apply(template("edit", "  pod:\n    containers: [{name: z, image: ubuntu, command: ['false']}]"))
+    engine.apply(
+        template("edit", "  pod:\n    containers: [{name: z, image: ubuntu, command: ['false']}]")
+    )
     status = engine.wait("edit-run")["status"]
     assert status["phase"] == "Succeeded"
     assert status["workflowTemplateSpec"]["pod"]["containers"][0]["name"] == "c"

@@ -77,6 +77,9 @@ def crd(info: KindInfo) -> dict[str, Any]:
     """A CustomResourceDefinition for one kind, with the status subresource."""
     schema = openapi_v3_schema(info)
     props = schema.setdefault("properties", {})
+    # The API server owns these three at the root: plain types, no defaults or enums.
+    props["apiVersion"] = {"type": "string"}
+    props["kind"] = {"type": "string"}
     props["metadata"] = {"type": "object"}
     props["status"] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
     return {

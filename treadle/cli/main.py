@@ -6,6 +6,7 @@ from . import (  # noqa: F401  (importing registers the commands)
     objects_cmd,
     runs_cmd,
     schema_cmd,
+    server_cmd,
     system_cmd,
     validate_cmd,
 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol

@@ -4,8 +4,8 @@ reports their container states back, the way a node agent does in a cluster."""
 from __future__ import annotations
 
 import base64
-import os
 import json
+import os
 import shutil
 import time
 from pathlib import Path
