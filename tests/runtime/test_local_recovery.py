@@ -159,3 +159,21 @@ def test_stop_right_after_start_does_not_wait_out_the_grace_period(rt: LocalRunt
     obs = wait_finished(rt, p.uid)
     assert time.monotonic() - started < 2
     assert state(obs, "fresh").reason == "Killed"
+
+
+def test_unit_whose_starter_died_before_launching_it_gets_a_supervisor(
+    host_rt: LocalRuntime,
+) -> None:
+    # What a starter killed between creating the unit and launching its supervisor
+    # leaves behind: the unit's directory, created a while ago, and nothing running.
+    p = pod(init=[sh("step", "echo ran")])
+    unit_dir = host_rt.root / p.uid
+    host_rt._prepare(p, host_rt.root / ".new", unit_dir)
+    os.rename(host_rt.root / ".new", unit_dir)
+    an_hour_ago = time.time() - 3600
+    os.utime(unit_dir / "plan.json", (an_hour_ago, an_hour_ago))
+
+    restarted = LocalRuntime(host_rt.root, sandbox=False)
+    assert restarted.observe(p.uid).phase == "Pending"  # type: ignore[union-attr]
+    assert wait_finished(restarted, p.uid).phase == "Succeeded"
+    assert [line.text for line in restarted.logs(p.uid)] == ["ran"]

@@ -7,10 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime.runtime_helpers import pod, sh, state, wait_finished
+from tests.runtime.runtime_helpers import HAS_SANDBOX, pod, sh, state, wait_finished
 from treadle.runtime.base import ContainerPlan, Mount
 from treadle.runtime.local import LocalRuntime
 from treadle.runtime.sandbox import HostLayout, MountError, bwrap_args
+
+
+def test_runtime_uses_the_sandbox_where_bubblewrap_works(tmp_path: Path) -> None:
+    assert LocalRuntime(tmp_path / "rt").sandboxed is HAS_SANDBOX
 
 
 def test_mount_appears_at_its_container_path_and_writes_land_on_the_host(

@@ -90,7 +90,10 @@ def run_logs(
         finished = (run.get("status") or {}).get("phase") in FINAL
         sources = [s for s in log_sources(store, run) if _wanted(s, step)]
         for source in sources:
-            lines = list(runtime.logs(source.pod_uid, source.container))
+            try:
+                lines = list(runtime.logs(source.pod_uid, source.container))
+            except NotFound:
+                lines = []  # created, not started yet
             start = seen.get(source, 0)
             if source not in seen and tail_lines is not None:
                 start = max(0, len(lines) - tail_lines)

@@ -100,6 +100,7 @@ class Manager:
             (self._watch_loop, "watch", (rv,)),
             (self._work_loop, "work", ()),
             (self._lease_loop, "lease", ()),
+            (self._runtime_loop, "runtime", ()),
         ]
         for target, name, args in loops:
             t = threading.Thread(target=target, args=args, name=f"treadle-{name}", daemon=True)
@@ -197,6 +198,20 @@ class Manager:
                 self.reconcile_seconds += time.perf_counter() - started
             if again is not None:
                 self.queue.add_after(key, again)
+
+    def _runtime_loop(self) -> None:
+        """Turn the runtime's change notifications into pod reconciles at once."""
+        while not self._stop.is_set():
+            try:
+                changed = self.runtime.changes(0.5)
+            except OSError:
+                log.exception("runtime notifications failed")
+                time.sleep(0.5)
+                continue
+            for uid in changed:
+                key = self.kubelet.key_of(uid)
+                if key is not None:
+                    self.queue.add(("Pod", *key))
 
     def _lease_loop(self) -> None:
         while not self._stop.wait(RENEW_EVERY):

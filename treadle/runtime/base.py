@@ -44,6 +44,8 @@ class PodPlan:
 
 
 ContainerStateName = Literal["waiting", "running", "terminated", "skipped"]
+"""`skipped`: the unit finished without starting the container (an earlier init
+container failed, another container failed first, or the unit was stopped)."""
 PodPhase = Literal["Pending", "Running", "Succeeded", "Failed", "Unknown"]
 
 
@@ -52,6 +54,8 @@ class ContainerState:
     name: str
     state: ContainerStateName
     exit_code: int | None = None
+    """Set once terminated: 128 + the signal number for a process killed by a signal;
+    None when it cannot be known (the process vanished with its supervisor)."""
     reason: str | None = None
     """`Completed`, `Error`, `OOMKilled`, `Killed` (stopped), `StartError` …"""
     message: str | None = None
@@ -91,7 +95,9 @@ class Runtime(Protocol):
         ...
 
     def stop(self, uid: str, grace_seconds: float = 5.0) -> None:
-        """SIGTERM every process of the unit, SIGKILL after the grace period."""
+        """SIGTERM every process of the unit, SIGKILL after the grace period. Returns
+        without waiting (`observe` shows when they are gone); containers not started
+        yet never start, and stopped ones report reason `Killed`."""
         ...
 
     def logs(
@@ -103,17 +109,26 @@ class Runtime(Protocol):
         tail_lines: int | None = None,
         since_time: str | None = None,
     ) -> Iterator[LogLine]:
-        """Lines of one container (None: all, in time order). With `follow`, keeps
-        yielding until the unit has finished and its output is drained."""
+        """Lines of one container (None: all, in time order). `since_time` (RFC 3339)
+        keeps lines read at or after it, `tail_lines` the last N of those. With
+        `follow`, keeps yielding until the unit has finished and its output is
+        drained. Raises NotFound (unknown unit or container), BadRequest (a malformed
+        filter)."""
         ...
 
     def exec(self, uid: str, container: str, argv: list[str]) -> list[str]:
         """The argv that runs `argv` inside the container's sandbox, working dir
-        and environment (the caller attaches a pty)."""
+        and environment (the caller attaches a pty). Raises NotFound (unknown unit or
+        container), BadRequest (the container is not running)."""
         ...
 
     def remove(self, uid: str) -> None:
         """Stop the unit if needed and delete everything it left (logs included)."""
+        ...
+
+    def changes(self, timeout: float) -> set[str]:
+        """Wait up to `timeout` seconds for units to change state and return their
+        uids (possibly none). Hints only: callers still observe units now and then."""
         ...
 
     def units(self) -> list[str]:

@@ -1,6 +1,6 @@
 """The local Runtime: each unit is a supervisor process running its containers on this host.
 
-A unit's state lives in ``<root>/<uid>/`` (see `runtime/supervisor.py` for every
+A unit's state lives in ``<root>/<uid>/`` (see `runtime/unitdir.py` for every
 file in it), so any `LocalRuntime` on the same root, in this process or a restarted
 one, observes, stops and reads the logs of units another one started: a controller
 killed with SIGKILL re-adopts its running units and never starts one twice.
@@ -14,10 +14,13 @@ PATH (or a default), LANG and TZ, and HOME (`/tmp` in the sandbox; a per-unit
 directory, with TMPDIR beside it, on the host). Nothing else of the controller's
 environment is passed on.
 
-Memory limits: a cgroup v2 child group where this process's cgroup delegates the
-memory controller (enforced; OOM kills reported as `OOMKilled`), else RLIMIT_DATA
-(allocations beyond it fail; the program sees ENOMEM, which is not told apart from
-other errors). ``<uid>/limits.json`` records what was applied.
+Memory limits: a cgroup v2 child group where the host delegates the memory
+controller (OOM kills reported as `OOMKilled`), else RLIMIT_DATA (allocations beyond
+it fail inside the program); see `runtime/memlimit.py`. ``<uid>/limits.json``
+records what was applied.
+
+The supervisor (`runtime/supervisor.py`, `runtime/unitrun.py`) is a separate,
+stdlib-only program, so that a unit's processes do not depend on this one.
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ import errno
 import json
 import marshal
 import os
-import py_compile
 import re
 import secrets
 import select
@@ -42,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from treadle.errors import BadRequest, NotFound, TreadleError
-from treadle.runtime import supervisor as sv
+from treadle.runtime import unitdir as ud
 from treadle.runtime.base import (
     ContainerPlan,
     ContainerState,
@@ -55,23 +57,27 @@ from treadle.runtime.sandbox import MountError, bwrap_args, bwrap_works, check_u
 
 __all__ = ["LocalRuntime"]
 
-PLAN_FILE = "plan.json"
-SUPERVISOR_LOG = "supervisor.log"
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+ORPHAN_SECONDS = 5.0
+"""A unit still unclaimed this long after it was created lost its starter."""
 PASSED_ENV = ("PATH", "LANG", "TZ")
 """The only variables of the controller's environment a container inherits."""
-SUPERVISOR = Path(sv.__file__).resolve()
+SUPERVISOR = Path(__file__).resolve().with_name("supervisor.py")
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,252}")
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class _Unit:
-    """What `LocalRuntime` keeps in memory of a unit: it never changes once started."""
+    """What `LocalRuntime` keeps in memory of a unit, all of it final once known: its
+    containers, and the states of those that terminated (never rewritten), so that
+    observing a long SeqPod reads only the files that can still change."""
 
     init: tuple[str, ...]
     containers: tuple[str, ...]
     sandboxed: bool
+    terminated: dict[str, ContainerState] = dataclasses.field(default_factory=dict)
+    final: PodObservation | None = None
 
 
 class LocalRuntime:
@@ -82,22 +88,24 @@ class LocalRuntime:
 
     def __init__(self, root: Path, sandbox: bool | None = None) -> None:
         self.root = Path(root).resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+        # Units' files hold their containers' environments: the owner's alone.
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._bwrap = shutil.which("bwrap")
         works = self._bwrap is not None and bwrap_works(self._bwrap)
         if sandbox and not works:
             raise TreadleError("bubblewrap (bwrap) is not installed or does not work here")
         self.sandboxed: bool = works if sandbox is None else sandbox
         self._prlimit = shutil.which("prlimit")
-        self._program = _compiled_supervisor(self.root)
         self._units: dict[str, _Unit] = {}
         self._children: dict[str, subprocess.Popen[bytes]] = {}
-        self._fifo = self.root / sv.NOTIFY_FIFO
+        self._fifo: Path | None = self.root / ud.NOTIFY_FIFO
         self._fifo_fds: tuple[int, int] | None = None
         try:
             os.mkfifo(self._fifo, 0o600)
         except FileExistsError:
             pass
+        except OSError:  # a file system without FIFOs: `changes` only waits
+            self._fifo = None
 
     # -- start ------------------------------------------------------------------------
 
@@ -105,9 +113,9 @@ class LocalRuntime:
         """Start the unit, detached, so that it outlives this process. Idempotent and
         cheap: a unit that exists is left alone (a second start of the same uid, even
         with another plan, does nothing), except that a unit whose starter died before
-        launching its supervisor gets one. Call it again after a restart rather than
-        guessing. A container that cannot start (a mount the host cannot provide) fails
-        the unit at once, with reason StartError; nothing of it runs."""
+        launching its supervisor gets one. A container that cannot start (a mount
+        the host cannot provide) fails the unit at once, with reason StartError;
+        nothing of it runs."""
         _check_plan(plan)
         self._reap_children()
         unit_dir = self.root / plan.uid
@@ -128,7 +136,7 @@ class LocalRuntime:
 
     def _prepare(self, plan: PodPlan, tmp: Path, unit_dir: Path) -> bool:
         """Write the unit's directory at `tmp`; True if it failed to start already."""
-        (tmp / sv.CONTAINERS_DIR).mkdir(parents=True)
+        (tmp / ud.CONTAINERS_DIR).mkdir(parents=True)
         failed: list[tuple[str, str, str]] = []
         spawn: dict[str, Any] = {
             "sandboxed": self.sandboxed,
@@ -146,21 +154,21 @@ class LocalRuntime:
                 except MountError as e:
                     failed.append((c.name, kind, str(e)))
         record = {"sandboxed": self.sandboxed, "plan": dataclasses.asdict(plan)}
-        sv.write_atomic(str(tmp / PLAN_FILE), json.dumps(record, indent=1))
-        with open(tmp / sv.SPAWN_FILE, "wb") as f:
+        ud.write_atomic(str(tmp / ud.PLAN_FILE), json.dumps(record, indent=1))
+        with open(tmp / ud.SPAWN_FILE, "wb") as f:
             marshal.dump(spawn, f)
         if failed:
-            now = sv.rfc3339()
+            now = ud.rfc3339()
             for name, _, message in failed:
                 state = {
                     "state": "terminated",
                     "started_at": now,
                     "finished_at": now,
-                    "exit_code": sv.START_ERROR_EXIT_CODE,
+                    "exit_code": ud.START_ERROR_EXIT_CODE,
                     "reason": "StartError",
                     "message": message,
                 }
-                sv.write_atomic(str(tmp / sv.CONTAINERS_DIR / f"{name}.json"), json.dumps(state))
+                ud.write_atomic(str(tmp / ud.CONTAINERS_DIR / f"{name}.json"), json.dumps(state))
             name, kind, message = failed[0]
             label = "init container" if kind == "init" else "container"
             result = {
@@ -168,7 +176,7 @@ class LocalRuntime:
                 "message": f'{label} "{name}" could not start: {message}',
                 "finished_at": now,
             }
-            sv.write_atomic(str(tmp / sv.RESULT_FILE), json.dumps(result), durable=True)
+            ud.write_atomic(str(tmp / ud.RESULT_FILE), json.dumps(result), sync_dir=True)
         return bool(failed)
 
     def _spawn_spec(self, c: ContainerPlan, unit_dir: Path) -> dict[str, Any]:
@@ -187,6 +195,8 @@ class LocalRuntime:
             wrapper = []
             cwd = c.working_dir or str(unit_dir / "home")
             if c.working_dir is not None:
+                if not os.path.isabs(c.working_dir):
+                    raise MountError(f'workingDir "{c.working_dir}": must be an absolute path')
                 try:
                     os.makedirs(c.working_dir, exist_ok=True)
                 except OSError as e:
@@ -204,9 +214,9 @@ class LocalRuntime:
 
     def _launch(self, uid: str) -> None:
         unit_dir = self.root / uid
-        with open(unit_dir / SUPERVISOR_LOG, "ab") as log:
+        with open(unit_dir / ud.SUPERVISOR_LOG, "ab") as log:
             self._children[uid] = subprocess.Popen(
-                [sys.executable, "-S", "-I", str(self._program), str(unit_dir)],
+                [sys.executable, "-S", "-I", str(SUPERVISOR), str(unit_dir)],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -215,16 +225,23 @@ class LocalRuntime:
                 start_new_session=True,
             )
 
-    def _relaunch_if_orphaned(self, uid: str) -> None:
+    def _relaunch_if_orphaned(self, uid: str, min_age: float = 0.0) -> None:
+        """Launch a supervisor for a unit that has none (its starter died between
+        creating it and launching one) and was created at least `min_age` seconds ago.
+        A supervisor that finds the unit claimed exits at once, so one too many, while
+        another process's is still starting, is harmless."""
         d = self.root / uid
-        if (d / sv.PID_FILE).exists() or (d / sv.RESULT_FILE).exists():
+        if (d / ud.PID_FILE).exists() or (d / ud.RESULT_FILE).exists():
             return
         child = self._children.get(uid)
         if child is not None and child.poll() is None:
-            return  # launched, not yet claimed
-        # The starter died between creating the unit and launching it; a supervisor
-        # that finds the unit claimed exits at once, so an extra one is harmless.
-        self._launch(uid)
+            return  # launched from here, not claimed yet
+        try:
+            age = time.time() - (d / ud.PLAN_FILE).stat().st_mtime
+        except FileNotFoundError:
+            return
+        if age >= min_age:
+            self._launch(uid)
 
     def _reap_children(self) -> None:
         for uid, child in list(self._children.items()):
@@ -235,26 +252,30 @@ class LocalRuntime:
 
     def observe(self, uid: str) -> PodObservation | None:
         """The unit's state from its files; None if it does not exist. A unit whose
-        supervisor died is reported Failed (and what it left running is killed)."""
+        supervisor died is reported Failed (and what it left running is killed); one
+        that never got a supervisor (its starter died first) is given one."""
         unit = self._unit(uid)
         if unit is None:
             return None
+        if unit.final is not None:
+            return unit.final
         d = self.root / uid
-        result = _read_json(d / sv.RESULT_FILE)
+        result = _read_json(d / ud.RESULT_FILE)
         message = None
         if result is None:
             alive = self._supervisor_alive(uid)
             if alive is False:
-                result = _read_json(d / sv.RESULT_FILE) or self._abandon(uid, unit)
+                result = _read_json(d / ud.RESULT_FILE) or self._abandon(uid, unit)
             elif alive is None:
                 child = self._children.get(uid)
                 if child is not None and child.poll() is not None:
-                    result = _read_json(d / sv.RESULT_FILE) or self._abandon(uid, unit)
+                    result = _read_json(d / ud.RESULT_FILE) or self._abandon(uid, unit)
                 else:
                     message = "waiting for the supervisor to start"
+                    self._relaunch_if_orphaned(uid, min_age=ORPHAN_SECONDS)
         done = result is not None
-        init = [_container_state(d, n, done) for n in unit.init]
-        main = [_container_state(d, n, done) for n in unit.containers]
+        init = [self._container_state(unit, d, n, done) for n in unit.init]
+        main = [self._container_state(unit, d, n, done) for n in unit.containers]
         if result is not None:
             phase = result["phase"]
             message = result.get("message")
@@ -262,44 +283,68 @@ class LocalRuntime:
             phase = "Running"
         else:
             phase = "Pending"
-        return PodObservation(uid, phase, init, main, message)
+        obs = PodObservation(uid, phase, init, main, message)
+        if done:
+            unit.final = obs
+        return obs
+
+    @staticmethod
+    def _container_state(unit: _Unit, d: Path, name: str, unit_done: bool) -> ContainerState:
+        known = unit.terminated.get(name)
+        if known is not None:
+            return known
+        s = _read_json(d / ud.CONTAINERS_DIR / f"{name}.json")
+        if s is None:
+            return ContainerState(name, "skipped" if unit_done else "waiting")
+        state = ContainerState(
+            name,
+            s["state"],
+            exit_code=s.get("exit_code"),
+            reason=s.get("reason"),
+            message=s.get("message"),
+            started_at=s.get("started_at"),
+            finished_at=s.get("finished_at"),
+        )
+        if state.state == "terminated":
+            unit.terminated[name] = state
+        return state
 
     def _supervisor_alive(self, uid: str) -> bool | None:
         """True/False once a supervisor claimed the unit; None before."""
-        pid_start = _read_pid(self.root / uid / sv.PID_FILE)
+        pid_start = _read_pid(self.root / uid / ud.PID_FILE)
         if pid_start is None:
             return None
         child = self._children.get(uid)
         if child is not None and child.pid == pid_start[0]:
             child.poll()  # reap it if it exited, so it is not seen as a zombie forever
-        return sv.process_alive(*pid_start)
+        return ud.process_alive(*pid_start)
 
     def _abandon(self, uid: str, unit: _Unit) -> dict[str, Any]:
         """The supervisor died without finishing: kill what it left, record the failure."""
         d = self.root / uid
-        pid_start = _read_pid(d / sv.PID_FILE)
+        pid_start = _read_pid(d / ud.PID_FILE)
         if pid_start is None:
             why = "the unit's supervisor exited before it started the unit"
         else:
             why = f"the unit's supervisor (pid {pid_start[0]}) exited unexpectedly"
             # Containers stay in the supervisor's session (each in a group of its own),
             # which also catches one it spawned but had not recorded yet.
-            sv.kill_session(*pid_start)
-        last = _last_line(d / SUPERVISOR_LOG)
+            ud.kill_session(*pid_start)
+        last = _last_line(d / ud.SUPERVISOR_LOG)
         if last:
             why += f": {last}"
-        now = sv.rfc3339()
+        now = ud.rfc3339()
         for name in unit.init + unit.containers:
-            path = d / sv.CONTAINERS_DIR / f"{name}.json"
+            path = d / ud.CONTAINERS_DIR / f"{name}.json"
             state = _read_json(path)
             if state is None or state.get("state") != "running":
                 continue
             _kill_recorded_group(state)
             state.update(state="terminated", finished_at=now, exit_code=None, reason="Error")
             state["message"] = why
-            sv.write_atomic(str(path), json.dumps(state), durable=True)
+            ud.write_atomic(str(path), json.dumps(state), durable=True)
         result = {"phase": "Failed", "message": why, "finished_at": now}
-        sv.write_atomic(str(d / sv.RESULT_FILE), json.dumps(result), durable=True)
+        ud.write_atomic(str(d / ud.RESULT_FILE), json.dumps(result), sync_dir=True)
         return result
 
     def _unit(self, uid: str) -> _Unit | None:
@@ -311,7 +356,7 @@ class LocalRuntime:
             return None
         if not _NAME.fullmatch(uid):
             return None
-        record = _read_json(self.root / uid / PLAN_FILE)
+        record = _read_json(self.root / uid / ud.PLAN_FILE)
         if record is None:
             return None
         plan = record["plan"]
@@ -331,21 +376,21 @@ class LocalRuntime:
         yet started never start. Does nothing to a finished or unknown unit."""
         unit = self._unit(uid)
         d = self.root / uid
-        if unit is None or (d / sv.RESULT_FILE).exists():
+        if unit is None or (d / ud.RESULT_FILE).exists():
             return
-        sv.write_atomic(str(d / sv.STOP_FILE), f"{max(0.0, grace_seconds)}\n")
-        pid_start = _read_pid(d / sv.PID_FILE)
+        ud.write_atomic(str(d / ud.STOP_FILE), f"{max(0.0, grace_seconds)}\n")
+        pid_start = _read_pid(d / ud.PID_FILE)
         if pid_start is None:
             # Not claimed yet: the supervisor will see the stop file and run nothing.
-            result = {"phase": "Failed", "message": "stopped", "finished_at": sv.rfc3339()}
-            sv.write_atomic(str(d / sv.RESULT_FILE), json.dumps(result), durable=True)
+            result = {"phase": "Failed", "message": "stopped", "finished_at": ud.rfc3339()}
+            ud.write_atomic(str(d / ud.RESULT_FILE), json.dumps(result), sync_dir=True)
             return
-        if sv.process_alive(*pid_start):
+        if ud.process_alive(*pid_start):
             try:
                 os.kill(pid_start[0], signal.SIGTERM)
             except ProcessLookupError:
                 pass
-        elif not (d / sv.RESULT_FILE).exists():
+        elif not (d / ud.RESULT_FILE).exists():
             self._abandon(uid, unit)
 
     def remove(self, uid: str) -> None:
@@ -355,18 +400,21 @@ class LocalRuntime:
         if unit is None:
             return
         self.stop(uid, grace_seconds=0)
-        pid_start = _read_pid(d / sv.PID_FILE)
+        pid_start = _read_pid(d / ud.PID_FILE)
         deadline = time.monotonic() + 2.0
-        while pid_start and sv.process_alive(*pid_start) and time.monotonic() < deadline:
+        while pid_start and ud.process_alive(*pid_start) and time.monotonic() < deadline:
             child = self._children.get(uid)
             if child is not None:
                 child.poll()
             time.sleep(0.005)
-        if pid_start and sv.process_alive(*pid_start):
+        if pid_start and ud.process_alive(*pid_start):
             os.kill(pid_start[0], signal.SIGKILL)
             self._abandon(uid, unit)
         trash = self.root / f".trash-{uid}-{secrets.token_hex(4)}"
-        os.rename(d, trash)
+        try:
+            os.rename(d, trash)  # the uid is gone at once; deleting the files takes longer
+        except FileNotFoundError:
+            pass  # removed concurrently
         shutil.rmtree(trash, ignore_errors=True)
         self._units.pop(uid, None)
         child = self._children.pop(uid, None)
@@ -393,7 +441,8 @@ class LocalRuntime:
         """Lines of one container, or of all (merged in time order). `since_time`
         (RFC 3339) keeps lines read at or after it; `tail_lines` the last N of those.
         With `follow`, polls for new lines until the unit has finished and every line
-        is out. Raises NotFound for an unknown unit or container."""
+        is out. Raises NotFound for an unknown unit or container, BadRequest for a
+        malformed filter."""
         unit = self._unit(uid)
         if unit is None:
             raise NotFound(f'unit "{uid}" not found')
@@ -402,9 +451,11 @@ class LocalRuntime:
             if container not in names:
                 raise NotFound(f'unit "{uid}" has no container "{container}"')
             names = [container]
+        if tail_lines is not None and tail_lines < 0:
+            raise BadRequest(f"tailLines: must not be negative, got {tail_lines}")
         d = self.root / uid
         return read_logs(
-            {n: d / sv.CONTAINERS_DIR / f"{n}.log" for n in names},
+            {n: d / ud.CONTAINERS_DIR / f"{n}.log" for n in names},
             finished=(lambda: self._finished(uid)) if follow else None,
             tail_lines=tail_lines,
             since_time=_normalise_time(since_time) if since_time else None,
@@ -433,7 +484,7 @@ class LocalRuntime:
         if obs.phase in ("Succeeded", "Failed") or state.state != "running":
             raise BadRequest(f'container "{container}" of unit "{uid}" is not running')
         d = str(self.root / uid)
-        return [sys.executable, "-S", "-I", str(self._program), "exec", d, container, "--", *argv]
+        return [sys.executable, "-S", "-I", str(SUPERVISOR), "exec", d, container, "--", *argv]
 
     # -- change notification ------------------------------------------------------------
 
@@ -442,6 +493,9 @@ class LocalRuntime:
         ended, the unit finished); return their uids, possibly none. Hints only: one
         reader per root gets them, and none are kept while nobody reads, so callers
         still observe every unit now and then."""
+        if self._fifo is None:
+            time.sleep(max(0.0, timeout))
+            return set()
         if self._fifo_fds is None:
             r = os.open(self._fifo, os.O_RDONLY | os.O_NONBLOCK)
             # Our own writer keeps the FIFO from reporting end-of-file between writers.
@@ -470,26 +524,6 @@ class LocalRuntime:
             self._fifo_fds = None
 
 
-def _compiled_supervisor(root: Path) -> Path:
-    """supervisor.py compiled into `root`, to be run as the program: Python caches no
-    bytecode for a script it runs, and compiling this one costs a few milliseconds on
-    every unit. Recompiled (and older copies deleted) when the source changes."""
-    st = SUPERVISOR.stat()
-    tag = f"{sys.implementation.cache_tag}-{st.st_mtime_ns:x}-{st.st_size:x}"
-    target = root / f".supervisor-{tag}.pyc"
-    if not target.exists():
-        py_compile.compile(
-            str(SUPERVISOR),
-            cfile=str(target),
-            doraise=True,
-            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
-        )
-        for old in root.glob(".supervisor-*.pyc"):
-            if old != target:
-                old.unlink(missing_ok=True)
-    return target
-
-
 def _check_plan(plan: PodPlan) -> None:
     if not _NAME.fullmatch(plan.uid):
         raise ValueError(f"unit uid {plan.uid!r}: letters, digits, '.', '_' and '-' only")
@@ -504,33 +538,16 @@ def _check_plan(plan: PodPlan) -> None:
         seen.add(c.name)
 
 
-def _container_state(d: Path, name: str, unit_done: bool) -> ContainerState:
-    s = _read_json(d / sv.CONTAINERS_DIR / f"{name}.json")
-    if s is None:
-        return ContainerState(name, "skipped" if unit_done else "waiting")
-    if s["state"] == "running" and unit_done:  # pragma: no cover - _abandon rewrites these
-        return ContainerState(name, "terminated", reason="Error", started_at=s.get("started_at"))
-    return ContainerState(
-        name,
-        s["state"],
-        exit_code=s.get("exit_code"),
-        reason=s.get("reason"),
-        message=s.get("message"),
-        started_at=s.get("started_at"),
-        finished_at=s.get("finished_at"),
-    )
-
-
 def _kill_recorded_group(state: dict[str, Any]) -> None:
     """SIGKILL the process group recorded in a container's state, unless its number now
     belongs to another process (the leader's start time tells)."""
     pgid = state.get("pgid")
     if not isinstance(pgid, int) or pgid <= 1:
         return
-    start = sv.process_start(pgid)
+    start = ud.process_start(pgid)
     if start != "-" and start != state.get("pid_start"):
         return
-    sv.kill_group(pgid, signal.SIGKILL)
+    ud.kill_group(pgid, signal.SIGKILL)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -562,7 +579,10 @@ def _last_line(path: Path) -> str:
 
 def _normalise_time(value: str) -> str:
     """Any RFC 3339 time as the logs write it, so that strings compare as times."""
-    t = datetime.fromisoformat(value.replace("z", "Z"))
+    try:
+        t = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        raise BadRequest(f'sinceTime: not an RFC 3339 time: "{value}"') from None
     if t.tzinfo is None:
         t = t.replace(tzinfo=UTC)
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -103,7 +103,7 @@ def bwrap_args(
         if _covering(h, layers).source is not None:  # not already out of sight in a tmpfs
             args += ["--tmpfs", h]
             layers.append(_Layer(h, None, False))
-    links = dict((link, target) for target, link in layout.symlinks)
+    links = {link: target for target, link in layout.symlinks}
     for m in sorted(container.mounts, key=lambda m: _depth(m.container_path)):
         dest = _check_mount_path(m)
         if not os.path.exists(m.host_path):
@@ -125,10 +125,8 @@ def check_unsandboxed(container: ContainerPlan) -> None:
     MountError for a mount whose container path is not its host path."""
     for m in container.mounts:
         dest = _check_mount_path(m)
-        same = posixpath.normpath(m.host_path) == dest or os.path.realpath(
-            m.host_path
-        ) == os.path.realpath(dest)
-        if not same:
+        host = posixpath.normpath(m.host_path)
+        if host != dest and os.path.realpath(host) != os.path.realpath(dest):
             raise MountError(
                 f'mount at "{dest}": this host has no sandbox (bubblewrap), so a volume '
                 f'can only appear at its host path "{m.host_path}"'
