@@ -11,6 +11,7 @@ usage: python bench/engine_overhead.py [--steps 100] [--nodes 100] [--big 1000]
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import subprocess
@@ -117,7 +118,9 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--nodes", type=int, default=100)
     parser.add_argument("--big", type=int, default=1000)
+    parser.add_argument("--sandbox", choices=["auto", "on", "off"], default="auto")
     args = parser.parse_args()
+    os.environ["TREADLE_SANDBOX"] = args.sandbox
 
     base_seq = bare_sequential(args.steps)
     base_par = bare_parallel(args.nodes)
@@ -128,6 +131,7 @@ def main() -> int:
     )
 
     engine = Treadle()
+    print(f"sandboxed: {engine.client.runtime.sandboxed}")
     try:
         seq = engine.timed_run(seqpod(args.steps), "seq")
         per_step = (seq - base_seq) / args.steps * 1000

@@ -15,6 +15,7 @@ HOME_ENV = "TREADLE_HOME"
 SERVER_ENV = "TREADLE_SERVER"
 TOKEN_ENV = "TREADLE_TOKEN"
 NAMESPACE_ENV = "TREADLE_NAMESPACE"
+SANDBOX_ENV = "TREADLE_SANDBOX"
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,17 @@ def resolve_home(flag: str | Path | None = None) -> Home:
     if env:
         return Home(Path(env).expanduser().resolve())
     return Home(Path(user_data_dir("treadle")))
+
+
+def sandbox_setting() -> bool | None:
+    """`TREADLE_SANDBOX`: `on` (bubblewrap required), `off`, or `auto` (the default:
+    use it where it works)."""
+    value = os.environ.get(SANDBOX_ENV, "auto").strip().lower()
+    if value in ("on", "1", "true", "yes"):
+        return True
+    if value in ("off", "0", "false", "no"):
+        return False
+    return None
 
 
 def default_namespace(flag: str | None = None) -> str:

@@ -117,3 +117,6 @@ def config_command() -> None:
     out.print(f"volumes:   {home.volumes}")
     out.print(f"server:    {server or '(none: embedded mode)'}")
     out.print(f"namespace: {os.environ.get('TREADLE_NAMESPACE', 'default')}")
+    out.print(
+        f"sandbox:   {os.environ.get('TREADLE_SANDBOX', 'auto')} (TREADLE_SANDBOX: on, off, auto)"
+    )

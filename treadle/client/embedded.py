@@ -14,7 +14,7 @@ from typing import Any
 from ..api.kinds import KindInfo, by_kind
 from ..api.objects import GROUP_VERSION, RUN_LABEL, STOP_ANNOTATION
 from ..api.validate import kind_of
-from ..config import Home
+from ..config import Home, sandbox_setting
 from ..errors import BadRequest, NotFound, ValidationError
 from ..runtime.local import LocalRuntime
 from ..store.base import Obj, Page, WatchEvent
@@ -39,7 +39,7 @@ class EmbeddedClient:
     def __init__(self, home: Home) -> None:
         self.home = home.ensure()
         self.store = SqliteStore(home.database)
-        self.runtime = LocalRuntime(home.pods)
+        self.runtime = LocalRuntime(home.pods, sandbox_setting())
 
     def close(self) -> None:
         self.store.close()

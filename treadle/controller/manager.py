@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..api.objects import GROUP_VERSION, controller_of
-from ..config import Home
+from ..config import Home, sandbox_setting
 from ..errors import Gone, TreadleError
 from ..runtime.base import Runtime
 from ..store.base import Obj, Store
@@ -82,7 +82,7 @@ class Manager:
         from ..store.sqlite import SqliteStore
 
         store = SqliteStore(home.ensure().database, synchronous="NORMAL")
-        manager = cls(store, LocalRuntime(home.pods), home, holder=holder)
+        manager = cls(store, LocalRuntime(home.pods, sandbox_setting()), home, holder=holder)
         manager._owns_store = True
         return manager
 
