@@ -209,9 +209,9 @@ export const api = {
       }).then(() => undefined),
     deleteFile: (ns: string, volume: string, path: string) =>
       send<unknown>("DELETE", api.volumes.filePath(ns, volume, path)),
-    downloadUrl(ns: string, volume: string, path: string): string {
-      const token = auth.token();
-      return api.volumes.filePath(ns, volume, path) + query({ download: true, token });
+    /** A file's URL for a link (opens in the browser); `download` asks for an attachment. */
+    fileUrl(ns: string, volume: string, path: string, download = false): string {
+      return api.volumes.filePath(ns, volume, path) + query({ download: download || undefined, token: auth.token() });
     },
   },
 };

@@ -16,6 +16,7 @@ export function Dialog({
   wide?: boolean;
   testId?: string;
 }) {
+  const { t } = useI18n();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
     window.addEventListener("keydown", onKey);
@@ -26,7 +27,7 @@ export function Dialog({
       <div className={`dialog ${wide ? "dialog-wide" : ""}`} role="dialog" aria-modal="true" data-testid={testId}>
         <header className="dialog-header">
           <h2>{title}</h2>
-          <button className="icon-button" aria-label="close" onClick={onClose}>
+          <button className="icon-button" aria-label={t("common.close")} onClick={onClose}>
             ×
           </button>
         </header>

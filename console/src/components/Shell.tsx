@@ -182,7 +182,7 @@ function TokenPrompt() {
       }
     >
       <p>{t("auth.explain")}</p>
-      <TextInput value={token} onChange={setToken} placeholder="Bearer token" mono type="password" />
+      <TextInput value={token} onChange={setToken} placeholder={t("auth.placeholder")} mono type="password" />
     </Dialog>
   );
 }

@@ -160,8 +160,8 @@ export function Toggle({
 }) {
   const id = useId();
   return (
-    <label className="toggle" htmlFor={id}>
-      <input id={id} type="checkbox" checked={checked} data-testid={testId} onChange={(e) => onChange(e.target.checked)} />
+    <label className="toggle" htmlFor={id} data-testid={testId} data-checked={checked}>
+      <input id={id} type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} />
       <span className="toggle-track">
         <span className="toggle-thumb" />
       </span>

@@ -38,8 +38,8 @@ export function useRefresh(): Refresh {
 }
 
 export interface ApiState<T> {
-  data: T | undefined;
-  error: Error | undefined;
+  data?: T;
+  error?: Error;
   loading: boolean;
   reload(): void;
 }

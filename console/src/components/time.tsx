@@ -9,6 +9,7 @@ export function parseTime(value?: string | null): number | null {
 
 export function formatDuration(ms: number): string {
   if (ms < 0) ms = 0;
+  if (ms < 10000) return `${(ms / 1000).toFixed(1)}s`;
   const s = Math.floor(ms / 1000);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);

@@ -1,5 +1,6 @@
 /** Success and failure toasts, bottom right, gone after a few seconds. */
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import { useI18n } from "../i18n";
 import { Icon } from "./icons";
 
 interface Toast {
@@ -17,6 +18,7 @@ const Ctx = createContext<Toasts>({ success() {}, error() {} });
 let next = 1;
 
 export function ToastProvider({ children }: { children: ReactNode }) {
+  const { t: translate } = useI18n();
   const [items, setItems] = useState<Toast[]>([]);
   const push = useCallback((kind: Toast["kind"], text: string) => {
     const id = next++;
@@ -38,7 +40,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
           <div key={t.id} className={`toast toast-${t.kind}`} data-testid={`toast-${t.kind}`}>
             <Icon name={t.kind === "success" ? "check" : "alert"} />
             <span>{t.text}</span>
-            <button className="toast-close" aria-label="close" onClick={() => setItems((all) => all.filter((x) => x.id !== t.id))}>
+            <button className="toast-close" aria-label={translate("common.close")} onClick={() => setItems((all) => all.filter((x) => x.id !== t.id))}>
               ×
             </button>
           </div>

@@ -1,6 +1,5 @@
 /** WorkflowTemplate documents as the editor handles them: skeletons per type, type
  * changes, script languages, YAML both ways. */
-import { parse, stringify } from "yaml";
 import {
   JOB_FIELDS,
   TYPE_FIELDS,
@@ -12,9 +11,7 @@ import {
 
 export const API_VERSION = "batch.tensorstack.dev/v1beta1";
 export const PY_SHEBANG = "#!/usr/bin/env python3";
-export const TEMPLATE_LABEL = "batch.tensorstack.dev/workflowTemplate";
-export const RUN_LABEL = "batch.tensorstack.dev/workflowRun";
-export const CRON_LABEL = "batch.tensorstack.dev/cronWorkflowRun";
+export { CRON_LABEL, RUN_LABEL, TEMPLATE_LABEL } from "./labels";
 
 export type ScriptLanguage = "python" | "shell";
 
@@ -132,20 +129,6 @@ export function editable(doc: WorkflowTemplate, keepVersion = false): WorkflowTe
   if (annotations && Object.keys(annotations).length) metadata.annotations = annotations;
   if (keepVersion && resourceVersion) metadata.resourceVersion = resourceVersion;
   return { apiVersion: doc.apiVersion || API_VERSION, kind: "WorkflowTemplate", metadata, spec: doc.spec };
-}
-
-export function toYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
-}
-
-export function fromYaml<T>(text: string): { value?: T; error?: string } {
-  try {
-    const value = parse(text) as T;
-    if (!value || typeof value !== "object" || Array.isArray(value)) return { error: "not a YAML mapping" };
-    return { value };
-  } catch (err) {
-    return { error: (err as Error).message.split("\n")[0] };
-  }
 }
 
 /** The object a job-type template describes (for previews). */

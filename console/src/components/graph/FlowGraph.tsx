@@ -4,6 +4,7 @@ import {
   Background,
   Controls,
   Handle,
+  MarkerType,
   Position,
   ReactFlow,
   ReactFlowProvider,
@@ -59,7 +60,7 @@ export function FlowGraph({
   height = 420,
 }: {
   nodes: GraphNode[];
-  edges: { from: string; to: string }[];
+  edges: { from: string; to: string; implicit?: boolean }[];
   selected?: string | null;
   onSelect?(id: string | null): void;
   height?: number | string;
@@ -85,7 +86,8 @@ export function FlowGraph({
       source: e.from,
       target: e.to,
       animated: target?.phase === "Running",
-      className: "graph-edge",
+      className: e.implicit ? "edge-implicit" : "graph-edge",
+      markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
     };
   });
   return (

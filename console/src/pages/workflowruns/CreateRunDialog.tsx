@@ -12,7 +12,7 @@ import { useNamespace } from "../../components/Shell";
 import { useToast } from "../../components/toast";
 import { useI18n, type StringKey } from "../../i18n";
 import { initialRunSpec, isValidDuration, runDocument } from "../../model/run";
-import { toYaml } from "../../model/template";
+import { toYaml } from "../../model/yaml";
 import { missingParams, ParamsFields, SettingsFields, WorkspacesFields, workspacesComplete } from "./RunSpecFields";
 
 type Step = "template" | "params" | "workspaces" | "settings";

@@ -9,6 +9,7 @@ import { Link, paths } from "../../components/router";
 import { useNamespace } from "../../components/Shell";
 import { durationBetween, formatTimestamp } from "../../components/time";
 import { useI18n } from "../../i18n";
+import { edgesOf } from "../../model/dag";
 import { effectiveType } from "../../model/template";
 
 export function GraphTab({ run }: { run: WorkflowRun }) {
@@ -33,7 +34,7 @@ export function GraphTab({ run }: { run: WorkflowRun }) {
         detail: s?.startTime ? durationBetween(s.startTime, s.completionTime) : undefined,
       };
     });
-    edges = dag.flatMap((n) => (n.dependencies ?? []).map((d) => ({ from: d, to: n.name })));
+    edges = edgesOf(dag);
   } else if (type === "SeqPod" || type === "Pod") {
     const declared = (type === "SeqPod" ? spec?.seqPod?.steps : spec?.pod?.containers) ?? [];
     const steps: StepStatus[] = declared.map(

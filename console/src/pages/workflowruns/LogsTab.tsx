@@ -89,13 +89,13 @@ export function LogsTab({ run }: { run: WorkflowRun }) {
   return (
     <div className="logs-layout">
       <nav className="logs-sources" data-testid="log-sources">
-        <button className={`source ${step === ALL ? "source-active" : ""}`} onClick={() => setQuery("step", null)}>
+        <button className={`log-src ${step === ALL ? "log-src-active" : ""}`} onClick={() => setQuery("step", null)}>
           {t("logs.all")}
         </button>
         {(sources.data?.items ?? []).map((s) => (
           <button
             key={s.source}
-            className={`source ${step === s.source ? "source-active" : ""}`}
+            className={`log-src ${step === s.source ? "log-src-active" : ""}`}
             onClick={() => setQuery("step", s.source)}
             title={s.source}
           >

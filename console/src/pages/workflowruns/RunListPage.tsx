@@ -124,7 +124,7 @@ export default function RunListPage() {
             onClick={() => setTokens([...tokens, state.data!.metadata.continue!])}
             data-testid="next-page"
           >
-            {t("common.next")}
+            {t("common.nextPage")}
             <Icon name="right" size={14} />
           </button>
         </div>

@@ -23,7 +23,7 @@ export default function TerminalTab({ run }: { run: WorkflowRun }) {
   useEffect(() => {
     if (!connected || !step || !host.current) return;
     const term = new Terminal({
-      fontFamily: "var(--font-mono), monospace",
+      fontFamily: '"JetBrains Mono", "DejaVu Sans Mono", Menlo, Consolas, monospace',
       fontSize: 13,
       cursorBlink: true,
       theme: { background: "#0f172a", foreground: "#e2e8f0" },

@@ -5,7 +5,9 @@ import { Code } from "../../components/Code";
 import { FlowGraph } from "../../components/graph/FlowGraph";
 import { InfoGrid } from "../../components/Page";
 import { useI18n } from "../../i18n";
-import { effectiveType, isJobType, jobField, scriptLanguage, toYaml } from "../../model/template";
+import { edgesOf } from "../../model/dag";
+import { effectiveType, isJobType, jobField, scriptLanguage } from "../../model/template";
+import { toYaml } from "../../model/yaml";
 
 function Block({ title, children }: { title: ReactNode; children: ReactNode }) {
   return (
@@ -129,7 +131,7 @@ export function TemplateSpecView({ spec }: { spec: WorkflowTemplateSpec }) {
           <FlowGraph
             height={320}
             nodes={spec.dag.templates.map((n) => ({ id: n.name, label: n.name, sublabel: n.workflowTemplateRef }))}
-            edges={spec.dag.templates.flatMap((n) => (n.dependencies ?? []).map((d) => ({ from: d, to: n.name })))}
+            edges={edgesOf(spec.dag.templates)}
           />
           <p className="muted small">
             {t("form.failureStrategy")}: <Mono>{spec.dag.failureStrategy ?? "StopAllWorkflowTemplates"}</Mono>

@@ -1,0 +1,45 @@
+/** "Load an existing WorkflowTemplate": start the editor from a copy of one. */
+import { useState } from "react";
+import { api } from "../../api/client";
+import type { WorkflowTemplate } from "../../api/types";
+import { Dialog } from "../../components/Dialog";
+import { Icon } from "../../components/icons";
+import { Empty, Loaded } from "../../components/Page";
+import { useApi } from "../../components/refresh";
+import { useNamespace } from "../../components/Shell";
+import { useI18n } from "../../i18n";
+import { effectiveType } from "../../model/template";
+
+export function LoadTemplateDialog({ onPick, onClose }: { onPick(t: WorkflowTemplate): void; onClose(): void }) {
+  const { t } = useI18n();
+  const ns = useNamespace();
+  const state = useApi((signal) => api.templates.list(ns, {}, signal), [ns]);
+  const [search, setSearch] = useState("");
+  return (
+    <Dialog title={t("templates.load")} onClose={onClose} testId="load-template-dialog">
+      <div className="search">
+        <Icon name="search" />
+        <input className="input" autoFocus placeholder={t("common.searchByName")} value={search} onChange={(e) => setSearch(e.target.value)} />
+      </div>
+      <Loaded state={state}>
+        {(list) => {
+          const items = list.items.filter((x) => x.metadata.name!.includes(search));
+          if (!items.length) return <Empty>{t("templates.empty")}</Empty>;
+          return (
+            <ul className="pick-list">
+              {items.map((tpl) => (
+                <li key={tpl.metadata.name}>
+                  <button onClick={() => onPick(tpl)}>
+                    <strong>{tpl.metadata.name}</strong>
+                    <span className="type-tag">{effectiveType(tpl.spec)}</span>
+                    <span className="muted truncate">{tpl.spec.description}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          );
+        }}
+      </Loaded>
+    </Dialog>
+  );
+}

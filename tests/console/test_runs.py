@@ -1,0 +1,162 @@
+"""Running templates: the create dialog, the live graph, logs, rerun, the run list."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from .conftest import Page
+from .fixtures import dag, hello, world
+
+expect = pytest.importorskip("playwright.sync_api", reason="pip install playwright").expect
+
+
+def test_dag_runs_from_the_dialog_turns_green_and_shows_its_logs(ui: Page) -> None:
+    ui.server.apply(hello("hi"))
+    ui.server.apply(world("there"))
+    ui.server.apply(dag("hi-there", "hi", "there"))
+    page = ui.page
+    ui.goto("/ns/default/workflowtemplates/hi-there")
+    page.get_by_test_id("create-run").click()
+    dialog = page.get_by_test_id("create-run-dialog")
+    expect(dialog.get_by_test_id("next-step")).to_be_disabled()  # `who` is required
+    dialog.get_by_test_id("param-who").fill("the console")
+    ui.shot("create-run-dialog")
+    dialog.get_by_test_id("next-step").click()
+    dialog.get_by_test_id("next-step").click()
+    dialog.get_by_test_id("timeout").fill("10m")
+    dialog.get_by_test_id("submit-run").click()
+
+    expect(page).to_have_url(re.compile(r"/ns/default/workflowruns/hi-there-\w{5}$"))
+    first_run = page.url.rsplit("/", 1)[1]
+    for node in ("hi", "there"):
+        expect(page.get_by_test_id(f"graph-node-{node}")).to_have_attribute(
+            "data-phase", "Succeeded", timeout=60000
+        )
+    expect(page.get_by_test_id("run-message")).to_contain_text("Succeeded: 2")
+    ui.shot("run-detail-graph")
+
+    page.get_by_test_id("graph-node-hi").click()
+    expect(page.get_by_test_id("child-run-link")).to_be_visible()
+
+    page.get_by_test_id("tab-logs").click()
+    expect(page.get_by_test_id("log-view")).to_contain_text("hello from the console")
+    expect(page.get_by_test_id("log-view")).to_contain_text("the world answers")
+    ui.shot("run-detail-logs")
+    with page.expect_download() as download:
+        page.get_by_test_id("download-logs").click()
+    assert "hello from the console" in Path(download.value.path()).read_text()
+
+    for tab in ("status", "specs", "yaml", "events"):
+        page.get_by_test_id(f"tab-{tab}").click()
+        page.wait_for_timeout(300)
+        ui.shot(f"run-detail-{tab}")
+    expect(page.get_by_test_id("run-params")).to_have_count(0)  # on SPECS only
+    page.get_by_test_id("tab-specs").click()
+    expect(page.get_by_test_id("run-params")).to_contain_text("the console")
+
+    page.get_by_test_id("rerun").click()
+    expect(page).not_to_have_url(re.compile(rf"/{first_run}$"))
+    expect(page.get_by_test_id("toast-success").last).to_contain_text("created")
+    expect(page.get_by_test_id("graph-node-hi")).to_have_attribute(
+        "data-phase", "Succeeded", timeout=60000
+    )
+
+
+def test_seqpod_run_graph_shows_its_steps(ui: Page) -> None:
+    ui.server.apply(hello("solo"))
+    run = ui.server.apply(
+        {
+            "apiVersion": "batch.tensorstack.dev/v1beta1",
+            "kind": "WorkflowRun",
+            "metadata": {"generateName": "solo-"},
+            "spec": {"workflowTemplateRef": "solo", "params": [{"name": "who", "value": "a step"}]},
+        }
+    )
+    ui.goto(f"/ns/default/workflowruns/{run['metadata']['name']}")
+    expect(ui.page.get_by_test_id("graph-node-main")).to_have_attribute(
+        "data-phase", "Succeeded", timeout=60000
+    )
+    ui.page.get_by_test_id("tab-status").click()
+    expect(ui.page.get_by_test_id("steps-table")).to_contain_text("main")
+
+
+def test_run_list_filters_by_phase_and_pages_with_continue(ui: Page) -> None:
+    for i in range(25):
+        ui.server.apply(
+            {
+                "apiVersion": "batch.tensorstack.dev/v1beta1",
+                "kind": "WorkflowRun",
+                "metadata": {"name": f"orphan-{i:03d}"},
+                "spec": {"workflowTemplateRef": "no-such-template"},
+            },
+            ns="paging",
+        )
+    page = ui.page
+    ui.goto("/ns/paging/workflowruns")
+    page.get_by_role("combobox").filter(has_text="50").select_option("20")
+    expect(page.get_by_test_id("run-row")).to_have_count(20)
+    page.get_by_test_id("next-page").click()
+    expect(page.get_by_test_id("run-row")).to_have_count(5)
+    page.get_by_test_id("prev-page").click()
+    expect(page.get_by_test_id("run-row")).to_have_count(20)
+    page.get_by_test_id("phase-filter-Failed").click()
+    expect(page.get_by_test_id("run-row").first).to_contain_text("Failed", timeout=30000)
+    page.get_by_test_id("phase-filter-Succeeded").click()
+    expect(page.get_by_test_id("run-row")).to_have_count(0)
+    page.get_by_test_id("phase-filter-all").click()
+    ui.shot("run-list")
+
+
+def test_running_step_streams_logs_opens_a_terminal_and_stops(ui: Page) -> None:
+    ui.server.apply(
+        {
+            "apiVersion": "batch.tensorstack.dev/v1beta1",
+            "kind": "WorkflowTemplate",
+            "metadata": {"name": "ticker"},
+            "spec": {
+                "type": "SeqPod",
+                "seqPod": {
+                    "steps": [
+                        {
+                            "name": "tick",
+                            "image": "ubuntu",
+                            "script": 'for i in $(seq 1 300); do echo -e "\\033[32mtick\\033[0m $i"; sleep 1; done',
+                        }
+                    ]
+                },
+            },
+        }
+    )
+    ui.allow_console_error("status of 400")  # a stop that races the run's end is refused
+    page = ui.page
+    ui.goto("/ns/default/workflowtemplates/ticker")
+    page.get_by_test_id("create-run").click()
+    dialog = page.get_by_test_id("create-run-dialog")
+    dialog.get_by_test_id("next-step").click()
+    dialog.get_by_test_id("next-step").click()
+    dialog.get_by_test_id("submit-run").click()
+    expect(page.get_by_test_id("graph-node-tick")).to_have_attribute(
+        "data-phase", "Running", timeout=60000
+    )
+
+    page.get_by_test_id("tab-logs").click()
+    expect(page.get_by_test_id("log-view")).to_contain_text("tick 3", timeout=30000)
+    green = page.get_by_test_id("log-view").locator("span[style*='color']").first
+    expect(green).to_have_text("tick")
+
+    page.get_by_test_id("tab-terminal").click()
+    page.get_by_test_id("connect-terminal").click()
+    expect(page.get_by_text("connected", exact=True)).to_be_visible()
+    page.locator(".xterm").click()
+    page.keyboard.type("echo sum=$((6*7))\n")
+    expect(page.locator(".xterm-rows")).to_contain_text("sum=42")
+    ui.shot("run-detail-terminal")
+
+    page.get_by_test_id("stop-run").click()
+    page.get_by_test_id("confirm-dialog").get_by_role("button", name="Stop").click()
+    expect(page.get_by_test_id("run-message")).to_contain_text("stopped", timeout=30000)
+    expect(page.locator(".page-title [data-phase]")).to_have_attribute("data-phase", "Failed")
+    expect(page.get_by_test_id("stop-run")).to_be_disabled()
