@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS objects (
 -- Lists walk this index in (namespace, name) order and page by a range on it.
 CREATE UNIQUE INDEX IF NOT EXISTS objects_key
     ON objects (api_version, kind, namespace, name);
+-- Newest-first lists (the console's run list) walk this one: id grows with creation.
+CREATE INDEX IF NOT EXISTS objects_created
+    ON objects (api_version, kind, namespace, id);
 CREATE INDEX IF NOT EXISTS objects_phase
     ON objects (api_version, kind, phase, namespace, name);
 CREATE INDEX IF NOT EXISTS objects_involved_uid

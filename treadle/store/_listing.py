@@ -29,25 +29,31 @@ _COLUMNS = {
 }
 
 
-def encode_continue(namespace: str, name: str) -> str:
-    """An opaque token for "the page after (namespace, name)"."""
-    raw = json.dumps({"v": _TOKEN_VERSION, "ns": namespace, "name": name}).encode()
+def encode_continue(namespace: str, name: str, created: int | None = None) -> str:
+    """An opaque token for "the page after (namespace, name)", or, for newest-first
+    lists, "the page after the object created as number `created`"."""
+    data: dict[str, Any] = {"v": _TOKEN_VERSION, "ns": namespace, "name": name}
+    if created is not None:
+        data["id"] = created
+    raw = json.dumps(data).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_continue(token: str) -> tuple[str, str]:
+def decode_continue(token: str) -> tuple[str, str, int | None]:
     """Raises BadRequest for a token this store did not make."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         data = json.loads(raw)
         if data.get("v") != _TOKEN_VERSION:
             raise ValueError("unknown version")
-        namespace, name = data["ns"], data["name"]
+        namespace, name, created = data["ns"], data["name"], data.get("id")
         if not isinstance(namespace, str) or not isinstance(name, str):
+            raise ValueError("bad position")
+        if created is not None and not isinstance(created, int):
             raise ValueError("bad position")
     except (binascii.Error, ValueError, TypeError, KeyError, AttributeError) as e:
         raise BadRequest(f'invalid continue token "{token}": {e}') from e
-    return namespace, name
+    return namespace, name, created
 
 
 @dataclass
@@ -56,6 +62,7 @@ class ListQuery:
 
     where: list[str] = field(default_factory=list)
     params: list[Any] = field(default_factory=list)
+    newest_first: bool = False
     index: str | None = None
     """An index to force: the planner, without statistics, prefers `objects_key`
     even where a far more selective index applies."""
@@ -66,9 +73,10 @@ class ListQuery:
 
     def sql(self, limit: int | None) -> tuple[str, list[Any]]:
         text = (
-            "SELECT o.namespace, o.name, o.body FROM objects AS o"
+            "SELECT o.namespace, o.name, o.body, o.id FROM objects AS o"
             + (f" INDEXED BY {self.index}" if self.index else "")
-            + f" WHERE {' AND '.join(self.where)} ORDER BY o.namespace, o.name"
+            + f" WHERE {' AND '.join(self.where)} ORDER BY "
+            + ("o.id DESC" if self.newest_first else "o.namespace, o.name")
         )
         params = list(self.params)
         if limit is not None:
@@ -85,6 +93,9 @@ def build_list_query(
     label_selector: str | None,
     field_selector: str | None,
     after: tuple[str, str] | None,
+    newest_first: bool = False,
+    created_before: int | None = None,
+    name_contains: str | None = None,
 ) -> ListQuery:
     """Raises BadRequest for a selector that does not parse or names a field that
     cannot be selected on."""
@@ -109,7 +120,14 @@ def build_list_query(
     _add_labels(query, labels)
     for requirement in fields:
         _add_field(query, requirement)
-    if after is not None:
+    if name_contains:
+        # instr, not LIKE: no wildcard characters to escape in what a user typed.
+        query.add("instr(o.name, ?) > 0", name_contains)
+    if newest_first:
+        query.newest_first = True
+        if created_before is not None:
+            query.add("o.id < ?", created_before)
+    elif after is not None:
         _add_position(query, namespace, after)
     return query
 

@@ -56,12 +56,16 @@ class Store(Protocol):
         field_selector: str | None = None,
         limit: int | None = None,
         continue_token: str | None = None,
+        newest_first: bool = False,
+        name_contains: str | None = None,
     ) -> Page:
         """Objects of one kind, by namespace (None or "": all), ordered by
         namespace, name. `label_selector` is Kubernetes syntax (core/labels.py);
         `field_selector` supports `metadata.name`, `metadata.namespace` and
         `status.phase` (and `involvedObject.*`, `reason`, `type` on v1 Events) with
         `=`, `==` and `!=` (store/fields.py). `limit` None or 0: no limit.
+        `newest_first` orders by creation, newest first, instead; `name_contains`
+        keeps names holding that substring (both extensions for the console's lists).
         Raises BadRequest for a malformed selector or continue token."""
         ...
 

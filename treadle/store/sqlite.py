@@ -188,16 +188,21 @@ class SqliteStore:
         field_selector: str | None = None,
         limit: int | None = None,
         continue_token: str | None = None,
+        newest_first: bool = False,
+        name_contains: str | None = None,
     ) -> Page:
-        """Objects of one kind ordered by (namespace, name); `namespace` None or ""
-        lists every namespace. `limit` None or 0: everything. Raises BadRequest for a
+        """Objects of one kind ordered by (namespace, name), or newest first;
+        `namespace` None or "" lists every namespace. `limit` None or 0: everything.
+        `name_contains` keeps names with that substring. Raises BadRequest for a
         malformed selector or continue token.
 
         Pages are not a snapshot: an object created behind the page position after
         the first page is not seen, one created ahead of it is."""
         if limit is not None and limit < 0:
             raise BadRequest(f"limit must not be negative, got {limit}")
-        after = decode_continue(continue_token) if continue_token else None
+        position = decode_continue(continue_token) if continue_token else None
+        after = position[:2] if position else None
+        created_before = position[2] if position else None
         ns = md.scope(api_version, kind, namespace) if namespace else None
         query = build_list_query(
             api_version,
@@ -206,6 +211,9 @@ class SqliteStore:
             label_selector=label_selector,
             field_selector=field_selector,
             after=after,
+            newest_first=newest_first,
+            created_before=created_before,
+            name_contains=name_contains,
         )
         sql, params = query.sql(limit + 1 if limit else None)
         with self._read() as conn:
@@ -214,7 +222,8 @@ class SqliteStore:
         token = None
         if limit and len(rows) > limit:
             rows = rows[:limit]
-            token = encode_continue(rows[-1][0], rows[-1][1])
+            last = rows[-1]
+            token = encode_continue(last[0], last[1], last[3] if newest_first else None)
         return Page([json.loads(r[2]) for r in rows], str(head), token)
 
     def resource_version(self) -> str:
