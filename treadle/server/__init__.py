@@ -1,0 +1,5 @@
+"""The Treadle API server: Kubernetes-style REST, watch, logs, terminal, auth, metrics."""
+
+from .app import create_app
+
+__all__ = ["create_app"]

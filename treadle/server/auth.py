@@ -80,8 +80,14 @@ ADMIN = Principal(admin=True)
 class AuthPolicy:
     """Whether tokens are needed, and what each token may do."""
 
-    def __init__(self, required: bool, admin_token: str | None, tokens: TokenStore | None,
-                 *, generated: bool = False) -> None:
+    def __init__(
+        self,
+        required: bool,
+        admin_token: str | None,
+        tokens: TokenStore | None,
+        *,
+        generated: bool = False,
+    ) -> None:
         self.required = required
         self.admin_token = admin_token
         self.tokens = tokens
@@ -155,8 +161,11 @@ def _token_of(scope: Scope) -> str | None:
 
 def _query_token_allowed(scope: Scope) -> bool:
     method = scope.get("method", "GET")
-    return (scope["type"] == "websocket" or method in _SAFE_METHODS
-            or scope.get("path", "").startswith("/t9k/workflow/triggers/"))
+    return (
+        scope["type"] == "websocket"
+        or method in _SAFE_METHODS
+        or scope.get("path", "").startswith("/t9k/workflow/triggers/")
+    )
 
 
 class AuthMiddleware:
@@ -179,8 +188,9 @@ class AuthMiddleware:
             return
         principal = self.policy.authenticate(_token_of(scope))
         if principal is None:
-            await _deny(scope, send, 401, "a valid token is required: send "
-                        "'Authorization: Bearer <token>'")
+            await _deny(
+                scope, send, 401, "a valid token is required: send 'Authorization: Bearer <token>'"
+            )
             return
         method = "GET" if scope["type"] == "websocket" else scope.get("method", "GET")
         if scope["type"] == "websocket" and not principal.admin:
@@ -195,8 +205,7 @@ class AuthMiddleware:
 
 async def _deny(scope: Scope, send: Send, code: int, message: str) -> None:
     body = json.dumps(status_body(code, message)).encode()
-    headers = [(b"content-type", b"application/json"),
-               (b"content-length", str(len(body)).encode())]
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if code == 401:
         headers.append((b"www-authenticate", b'Bearer realm="treadle"'))
     if scope["type"] == "http":
@@ -204,12 +213,19 @@ async def _deny(scope: Scope, send: Send, code: int, message: str) -> None:
         await send({"type": "http.response.body", "body": body})
         return
     if "websocket.http.response" in (scope.get("extensions") or {}):
-        await send({"type": "websocket.http.response.start", "status": code,
-                    "headers": headers})
+        await send({"type": "websocket.http.response.start", "status": code, "headers": headers})
         await send({"type": "websocket.http.response.body", "body": body})
         return
     await send({"type": "websocket.close", "code": 1008, "reason": message[:120]})
 
 
-__all__ = ["ADMIN", "API_PREFIXES", "AuthMiddleware", "AuthPolicy", "Principal", "TokenPolicy",
-           "decide", "is_loopback"]
+__all__ = [
+    "ADMIN",
+    "API_PREFIXES",
+    "AuthMiddleware",
+    "AuthPolicy",
+    "Principal",
+    "TokenPolicy",
+    "decide",
+    "is_loopback",
+]

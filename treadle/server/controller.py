@@ -25,8 +25,9 @@ RETRY_SECONDS = 2.0
 class ControllerRunner:
     """Starts a `Manager` in the background and keeps trying until it holds the lease."""
 
-    def __init__(self, store: Store, runtime: Runtime, home: Home, *,
-                 retry_seconds: float = RETRY_SECONDS) -> None:
+    def __init__(
+        self, store: Store, runtime: Runtime, home: Home, *, retry_seconds: float = RETRY_SECONDS
+    ) -> None:
         self._store = store
         self._runtime = runtime
         self._home = home
@@ -45,8 +46,9 @@ class ControllerRunner:
         """Try once now (so a server that can drive runs does so before it answers its
         first request), then keep trying in a thread."""
         self._attempt()
-        self._thread = threading.Thread(target=self._loop, name="treadle-controller-runner",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, name="treadle-controller-runner", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -94,8 +96,12 @@ class ControllerRunner:
                 self.state = "running"
                 return
             if self.state != "waiting":
-                log.info("another process (%s) drives %s; retrying every %g s",
-                         manager.lease.holder() or "?", self._home.root, self._retry)
+                log.info(
+                    "another process (%s) drives %s; retrying every %g s",
+                    manager.lease.holder() or "?",
+                    self._home.root,
+                    self._retry,
+                )
             self.state = "waiting"
 
     def queue_depth(self) -> int:

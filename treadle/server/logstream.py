@@ -28,7 +28,8 @@ def wanted(source: LogSource, step: str | None) -> bool:
     if step is None:
         return True
     return step in (source.label, source.label.split("/")[-1]) or source.label.startswith(
-        step + "/")
+        step + "/"
+    )
 
 
 def check_step(store: Store, run: Obj, step: str | None) -> None:
@@ -38,8 +39,9 @@ def check_step(store: Store, run: Obj, step: str | None) -> None:
     sources = log_sources(store, run)
     if sources and not any(wanted(s, step) for s in sources):
         known = ", ".join(s.label for s in sources)
-        raise NotFound(f'WorkflowRun "{run["metadata"]["name"]}" has no step "{step}" '
-                       f"(it has: {known})")
+        raise NotFound(
+            f'WorkflowRun "{run["metadata"]["name"]}" has no step "{step}" (it has: {known})'
+        )
 
 
 def since_time(seconds: int | None) -> str | None:
@@ -49,10 +51,19 @@ def since_time(seconds: int | None) -> str | None:
     return start.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def log_lines(store: Store, runtime: Runtime, namespace: str, name: str, *,
-              step: str | None = None, follow: bool = False, tail_lines: int | None = None,
-              since: str | None = None, stopped: Stopped = lambda: False,
-              poll: float = POLL_SECONDS) -> Iterator[RunLogLine]:
+def log_lines(
+    store: Store,
+    runtime: Runtime,
+    namespace: str,
+    name: str,
+    *,
+    step: str | None = None,
+    follow: bool = False,
+    tail_lines: int | None = None,
+    since: str | None = None,
+    stopped: Stopped = lambda: False,
+    poll: float = POLL_SECONDS,
+) -> Iterator[RunLogLine]:
     """Every line of the run's sources, source by source; with `follow`, then new
     lines as they come, until the run has finished and every source is drained, the
     run is deleted, or `stopped()`. `tail_lines` counts per source; `since` (RFC 3339)

@@ -37,41 +37,63 @@ STEP_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 360
 
 
 class _StoreCollector(Collector):
-    def __init__(self, store: Store, controller: Callable[[], tuple[bool, int, int, float]]) -> None:
+    def __init__(
+        self, store: Store, controller: Callable[[], tuple[bool, int, int, float]]
+    ) -> None:
         self._store = store
         self._controller = controller
 
     def collect(self) -> Iterable[Metric]:
-        runs = GaugeMetricFamily("treadle_workflowruns", "WorkflowRuns in the store by phase",
-                                 labels=["phase"])
+        runs = GaugeMetricFamily(
+            "treadle_workflowruns", "WorkflowRuns in the store by phase", labels=["phase"]
+        )
         counts = count_by_phase(self._store, GROUP_VERSION, "WorkflowRun")
         counts["Pending"] = counts.get("Pending", 0) + counts.pop("", 0)
         for phase in sorted(set(RUN_PHASES) | set(counts)):
             runs.add_metric([phase], counts.get(phase, 0))
         yield runs
         running, depth, reconciles, seconds = self._controller()
-        yield GaugeMetricFamily("treadle_controller_running",
-                                "1 when this server drives the runs of its data directory",
-                                value=1 if running else 0)
-        yield GaugeMetricFamily("treadle_controller_queue_depth",
-                                "Objects waiting for a reconcile", value=depth)
-        yield SummaryMetricFamily("treadle_reconcile_seconds", "Time spent reconciling",
-                                  count_value=reconciles, sum_value=seconds)
+        yield GaugeMetricFamily(
+            "treadle_controller_running",
+            "1 when this server drives the runs of its data directory",
+            value=1 if running else 0,
+        )
+        yield GaugeMetricFamily(
+            "treadle_controller_queue_depth", "Objects waiting for a reconcile", value=depth
+        )
+        yield SummaryMetricFamily(
+            "treadle_reconcile_seconds",
+            "Time spent reconciling",
+            count_value=reconciles,
+            sum_value=seconds,
+        )
 
 
 class Metrics:
-    def __init__(self, store: Store,
-                 controller: Callable[[], tuple[bool, int, int, float]]) -> None:
+    def __init__(
+        self, store: Store, controller: Callable[[], tuple[bool, int, int, float]]
+    ) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.registry.register(_StoreCollector(store, controller))
         self.step_seconds = Histogram(
-            "treadle_step_duration_seconds", "How long finished steps ran",
-            ["result"], buckets=STEP_BUCKETS, registry=self.registry)
-        self.requests = Counter("treadle_http_requests_total", "API requests answered",
-                                ["method", "code"], registry=self.registry)
+            "treadle_step_duration_seconds",
+            "How long finished steps ran",
+            ["result"],
+            buckets=STEP_BUCKETS,
+            registry=self.registry,
+        )
+        self.requests = Counter(
+            "treadle_http_requests_total",
+            "API requests answered",
+            ["method", "code"],
+            registry=self.registry,
+        )
         self.request_seconds = Histogram(
-            "treadle_http_request_duration_seconds", "Time to answer API requests (to the "
-            "first byte for streams)", ["method"], registry=self.registry)
+            "treadle_http_request_duration_seconds",
+            "Time to answer API requests (to the first byte for streams)",
+            ["method"],
+            registry=self.registry,
+        )
         self._store = store
         self._seen: dict[str, set[str]] = {}
         self._stop = threading.Event()
@@ -81,8 +103,9 @@ class Metrics:
 
     def start(self) -> None:
         """Watch Pods in the background and observe each step's duration when it ends."""
-        self._thread = threading.Thread(target=self._watch_steps, name="treadle-step-metrics",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._watch_steps, name="treadle-step-metrics", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -115,8 +138,10 @@ class Metrics:
             return
         status = pod.get("status") or {}
         seen = self._seen.setdefault(uid, set())
-        for entry in [*(status.get("initContainerStatuses") or []),
-                      *(status.get("containerStatuses") or [])]:
+        for entry in [
+            *(status.get("initContainerStatuses") or []),
+            *(status.get("containerStatuses") or []),
+        ]:
             done = (entry.get("state") or {}).get("terminated")
             name = entry.get("name", "")
             if not done or name in seen:
@@ -129,27 +154,29 @@ class Metrics:
         if status.get("phase") in ("Succeeded", "Failed"):
             self._seen.pop(uid, None)
 
-    # -- HTTP ----------------------------------------------------------------------
 
-    def middleware(self, app: ASGIApp) -> ASGIApp:
-        """An ASGI middleware counting requests (streams are timed to their start)."""
+class MetricsMiddleware:
+    """Counts and times API requests (a stream is timed to its first byte)."""
 
-        async def counted(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
-                await app(scope, receive, send)
-                return
-            started = time.perf_counter()
-            method = scope.get("method", "GET")
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
 
-            async def send_counted(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    self.requests.labels(method, str(message["status"])).inc()
-                    self.request_seconds.labels(method).observe(time.perf_counter() - started)
-                await send(message)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        method = scope.get("method", "GET")
+        metrics = self.metrics
 
-            await app(scope, receive, send_counted)
+        async def send_counted(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                metrics.requests.labels(method, str(message["status"])).inc()
+                metrics.request_seconds.labels(method).observe(time.perf_counter() - started)
+            await send(message)
 
-        return counted
+        await self.app(scope, receive, send_counted)
 
 
 def _seconds_between(start: str | None, end: str | None) -> float | None:
@@ -163,4 +190,4 @@ def _seconds_between(start: str | None, end: str | None) -> float | None:
     return max(0.0, (b - a).total_seconds())
 
 
-__all__ = ["Metrics", "RUN_PHASES"]
+__all__ = ["RUN_PHASES", "Metrics", "MetricsMiddleware"]

@@ -48,8 +48,12 @@ router = APIRouter(tags=["namespaces"])
 
 
 def _implicit(name: str) -> Obj:
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name},
-            "status": {"phase": "Active"}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name},
+        "status": {"phase": "Active"},
+    }
 
 
 def _shown(obj: Obj) -> Obj:
@@ -74,31 +78,48 @@ def find_namespace(state: ServerState, name: str) -> Obj:
 
 
 def all_namespaces(state: ServerState) -> list[Obj]:
-    stored = {o["metadata"]["name"]: _shown(o)
-              for o in all_objects(state.store, "v1", "Namespace", None)}
+    stored = {
+        o["metadata"]["name"]: _shown(o) for o in all_objects(state.store, "v1", "Namespace", None)
+    }
     names = set(stored) | namespaces_in_use(state.store) | {DEFAULT_NAMESPACE}
     return [stored.get(n) or _implicit(n) for n in sorted(names)]
 
 
 @router.get("/api/v1/namespaces", summary="List namespaces (stored and implicit)")
-def list_namespaces(request: Request, params: ListParams = Depends(list_params),
-                    state: ServerState = Depends(server_state)) -> Response:
+def list_namespaces(
+    request: Request,
+    params: ListParams = Depends(list_params),
+    state: ServerState = Depends(server_state),
+) -> Response:
     if params.watch:
-        return watch_response(state, _INFO, None, params.label_selector, params.field_selector,
-                              params.resource_version, params.timeout_seconds)
+        return watch_response(
+            state,
+            _INFO,
+            None,
+            params.label_selector,
+            params.field_selector,
+            params.resource_version,
+            params.timeout_seconds,
+        )
     matches = object_filter(_INFO, params.label_selector, params.field_selector)
     items = [o for o in all_namespaces(state) if matches(o)]
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is not None and not principal.admin:
         items = [o for o in items if o["metadata"]["name"] == principal.namespace]
-    return JSONResponse({"apiVersion": "v1", "kind": "NamespaceList",
-                         "metadata": {"resourceVersion": state.store.resource_version()},
-                         "items": items})
+    return JSONResponse(
+        {
+            "apiVersion": "v1",
+            "kind": "NamespaceList",
+            "metadata": {"resourceVersion": state.store.resource_version()},
+            "items": items,
+        }
+    )
 
 
 @router.post("/api/v1/namespaces", status_code=201, summary="Create a Namespace object")
-def create_namespace(body: dict[str, Any] = Body(...),
-                     state: ServerState = Depends(server_state)) -> Response:
+def create_namespace(
+    body: dict[str, Any] = Body(...), state: ServerState = Depends(server_state)
+) -> Response:
     created = state.client.create(typed(body, _INFO))
     return JSONResponse(_shown(created), status_code=201)
 
@@ -109,8 +130,9 @@ def read_namespace(name: str, state: ServerState = Depends(server_state)) -> Res
 
 
 @router.put("/api/v1/namespaces/{name}", summary="Replace a namespace's object")
-def replace_namespace(name: str, body: dict[str, Any] = Body(...),
-                      state: ServerState = Depends(server_state)) -> Response:
+def replace_namespace(
+    name: str, body: dict[str, Any] = Body(...), state: ServerState = Depends(server_state)
+) -> Response:
     doc = typed(body, _INFO)
     if _stored(state, name) is None:
         find_namespace(state, name)
@@ -121,9 +143,12 @@ def replace_namespace(name: str, body: dict[str, Any] = Body(...),
 
 
 @router.patch("/api/v1/namespaces/{name}", summary="Merge-patch a namespace's object")
-def patch_namespace(name: str, body: Any = Body(...),
-                    content_type: str | None = Header(None),
-                    state: ServerState = Depends(server_state)) -> Response:
+def patch_namespace(
+    name: str,
+    body: Any = Body(...),
+    content_type: str | None = Header(None),
+    state: ServerState = Depends(server_state),
+) -> Response:
     if _stored(state, name) is None:
         base = find_namespace(state, name)
         base.pop("status", None)
@@ -135,18 +160,28 @@ def patch_namespace(name: str, body: Any = Body(...),
 
 
 @router.delete("/api/v1/namespaces/{name}", summary="Delete a namespace and everything in it")
-def delete_namespace(name: str,
-                     force: bool = Query(False, description="stop unfinished runs first"),
-                     state: ServerState = Depends(server_state)) -> Response:
+def delete_namespace(
+    name: str,
+    force: bool = Query(False, description="stop unfinished runs first"),
+    state: ServerState = Depends(server_state),
+) -> Response:
     found = find_namespace(state, name)
-    unfinished = [r["metadata"]["name"] for r in all_objects(state.store, GROUP_VERSION,
-                                                              "WorkflowRun", name)
-                  if (r.get("status") or {}).get("phase") not in _FINAL]
+    unfinished = [
+        r["metadata"]["name"]
+        for r in all_objects(state.store, GROUP_VERSION, "WorkflowRun", name)
+        if (r.get("status") or {}).get("phase") not in _FINAL
+    ]
     if unfinished and not force:
         shown = ", ".join(unfinished[:_SHOWN_RUNNING])
-        more = f" and {len(unfinished) - _SHOWN_RUNNING} more" if len(unfinished) > _SHOWN_RUNNING else ""
-        raise Conflict(f'namespace "{name}" has {len(unfinished)} unfinished WorkflowRuns '
-                       f"({shown}{more}); stop them, or delete with ?force=true")
+        more = (
+            f" and {len(unfinished) - _SHOWN_RUNNING} more"
+            if len(unfinished) > _SHOWN_RUNNING
+            else ""
+        )
+        raise Conflict(
+            f'namespace "{name}" has {len(unfinished)} unfinished WorkflowRuns '
+            f"({shown}{more}); stop them, or delete with ?force=true"
+        )
     delete_contents(state, name)
     stored = _stored(state, name)
     if stored is not None:

@@ -38,8 +38,14 @@ def readyz(state: ServerState = Depends(server_state)) -> Response:
         rv = state.store.resource_version()
     except Exception as exc:
         return status_response(503, f"the store does not answer: {exc}")
-    return JSONResponse({"status": "ok", "store": "ok", "resourceVersion": rv,
-                         "controller": state.controller_state()})
+    return JSONResponse(
+        {
+            "status": "ok",
+            "store": "ok",
+            "resourceVersion": rv,
+            "controller": state.controller_state(),
+        }
+    )
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
@@ -50,26 +56,30 @@ async def metrics(state: ServerState = Depends(server_state)) -> Response:
 
 @router.get("/treadle/v1/info", summary="Version, mode, sandboxing and controller state")
 def info(state: ServerState = Depends(server_state)) -> Response:
-    return JSONResponse({
-        "version": version(),
-        "mode": "embedded",
-        "sandboxed": bool(getattr(state.client.runtime, "sandboxed", False)),
-        "controller": state.controller_state(),
-        "auth": "token" if state.auth.required else "none",
-    })
+    return JSONResponse(
+        {
+            "version": version(),
+            "mode": "embedded",
+            "sandboxed": bool(getattr(state.client.runtime, "sandboxed", False)),
+            "controller": state.controller_state(),
+            "auth": "token" if state.auth.required else "none",
+        }
+    )
 
 
 @router.get("/treadle/v1/schemas/{kind}", summary="The JSON Schema of a kind, for editors")
 def schema(kind: str) -> Response:
     info = lookup(kind)
     if info is None or info.model is None:
-        raise NotFound(f'no schema for kind "{kind}" (workflow kinds have one: '
-                       "WorkflowTemplate, WorkflowRun, CronWorkflowRun, EventListener, "
-                       "WorkflowTrigger)")
+        raise NotFound(
+            f'no schema for kind "{kind}" (workflow kinds have one: '
+            "WorkflowTemplate, WorkflowRun, CronWorkflowRun, EventListener, "
+            "WorkflowTrigger)"
+        )
     return JSONResponse(_schema(info.kind))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _schema(kind: str) -> dict[str, Any]:
     info = lookup(kind)
     assert info is not None

@@ -27,8 +27,11 @@ from .watch import watch_response
 
 PATCH_ATTEMPTS = 8
 MERGE_PATCH = "application/merge-patch+json"
-_UNSUPPORTED_PATCHES = ("application/json-patch+json", "application/strategic-merge-patch+json",
-                        "application/apply-patch+yaml")
+_UNSUPPORTED_PATCHES = (
+    "application/json-patch+json",
+    "application/strategic-merge-patch+json",
+    "application/apply-patch+yaml",
+)
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,15 @@ def list_params(
     resource_version: str | None = Query(None, alias="resourceVersion"),
     timeout_seconds: int | None = Query(None, alias="timeoutSeconds", ge=0),
 ) -> ListParams:
-    return ListParams(label_selector, field_selector, limit, continue_token, watch,
-                      resource_version, timeout_seconds)
+    return ListParams(
+        label_selector,
+        field_selector,
+        limit,
+        continue_token,
+        watch,
+        resource_version,
+        timeout_seconds,
+    )
 
 
 def _kind(group: str, version: str, plural: str, *, namespaced: bool | None) -> KindInfo:
@@ -75,8 +85,12 @@ def list_body(info: KindInfo, page: Page) -> Obj:
     meta: Obj = {"resourceVersion": page.resource_version}
     if page.continue_token:
         meta["continue"] = page.continue_token
-    return {"apiVersion": info.api_version, "kind": f"{info.kind}List", "metadata": meta,
-            "items": page.items}
+    return {
+        "apiVersion": info.api_version,
+        "kind": f"{info.kind}List",
+        "metadata": meta,
+        "items": page.items,
+    }
 
 
 def typed(body: Any, info: KindInfo) -> Obj:
@@ -90,8 +104,9 @@ def typed(body: Any, info: KindInfo) -> Obj:
         if given in (None, ""):
             doc[field] = expected
         elif given != expected:
-            raise BadRequest(f'{field} "{given}" in the body does not match the path '
-                             f'("{expected}")')
+            raise BadRequest(
+                f'{field} "{given}" in the body does not match the path ("{expected}")'
+            )
     if doc.get("metadata") is None:
         doc["metadata"] = {}
     if not isinstance(doc["metadata"], dict):
@@ -99,15 +114,27 @@ def typed(body: Any, info: KindInfo) -> Obj:
     return doc
 
 
-def list_objects(state: ServerState, info: KindInfo, namespace: str | None,
-                 params: ListParams) -> Response:
+def list_objects(
+    state: ServerState, info: KindInfo, namespace: str | None, params: ListParams
+) -> Response:
     if params.watch:
-        return watch_response(state, info, namespace, params.label_selector,
-                              params.field_selector, params.resource_version,
-                              params.timeout_seconds)
-    page = state.client.list(info, namespace, label_selector=params.label_selector,
-                             field_selector=params.field_selector, limit=params.limit,
-                             continue_token=params.continue_token)
+        return watch_response(
+            state,
+            info,
+            namespace,
+            params.label_selector,
+            params.field_selector,
+            params.resource_version,
+            params.timeout_seconds,
+        )
+    page = state.client.list(
+        info,
+        namespace,
+        label_selector=params.label_selector,
+        field_selector=params.field_selector,
+        limit=params.limit,
+        continue_token=params.continue_token,
+    )
     return JSONResponse(list_body(info, page))
 
 
@@ -115,8 +142,9 @@ def create_object(state: ServerState, info: KindInfo, namespace: str | None, bod
     return state.client.create(typed(body, info), namespace)
 
 
-def update_object(state: ServerState, info: KindInfo, namespace: str | None, name: str,
-                  doc: Obj) -> Obj:
+def update_object(
+    state: ServerState, info: KindInfo, namespace: str | None, name: str, doc: Obj
+) -> Obj:
     """Validate `doc` as the new version of the stored object and store it; a given
     metadata.resourceVersion must match (Conflict)."""
     meta = doc["metadata"]
@@ -144,14 +172,21 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
-def patch_object(state: ServerState, info: KindInfo, namespace: str | None, name: str,
-                 patch: Any, content_type: str | None) -> Obj:
+def patch_object(
+    state: ServerState,
+    info: KindInfo,
+    namespace: str | None,
+    name: str,
+    patch: Any,
+    content_type: str | None,
+) -> Obj:
     """Apply a merge patch. Without a resourceVersion in the patch it applies to the
     newest version (retried if the object changes meanwhile), as Kubernetes does."""
     media = (content_type or MERGE_PATCH).split(";")[0].strip().lower()
     if media in _UNSUPPORTED_PATCHES:
-        raise UnsupportedMediaType(f'patch type "{media}" is not supported; send a JSON merge '
-                                   f'patch ("{MERGE_PATCH}")')
+        raise UnsupportedMediaType(
+            f'patch type "{media}" is not supported; send a JSON merge patch ("{MERGE_PATCH}")'
+        )
     if not isinstance(patch, dict):
         raise BadRequest("a merge patch must be a JSON object")
     pinned = isinstance(patch.get("metadata"), dict) and patch["metadata"].get("resourceVersion")
@@ -183,49 +218,78 @@ def register(router: APIRouter, prefix: str, resolve: Callable[..., KindInfo]) -
     tag = "core" if prefix.startswith("/api/") else "groups"
 
     @router.get(prefix + "/{plural}", tags=[tag], summary="List across all namespaces")
-    def list_all(info: KindInfo = Depends(resolve), params: ListParams = Depends(list_params),
-                 state: ServerState = Depends(server_state)) -> Response:
+    def list_all(
+        info: KindInfo = Depends(resolve),
+        params: ListParams = Depends(list_params),
+        state: ServerState = Depends(server_state),
+    ) -> Response:
         return list_objects(state, info, None, params)
 
     @router.get(ns_path, tags=[tag], summary="List (or watch) one namespace")
-    def list_namespaced(namespace: str, info: KindInfo = Depends(resolve),
-                        params: ListParams = Depends(list_params),
-                        state: ServerState = Depends(server_state)) -> Response:
+    def list_namespaced(
+        namespace: str,
+        info: KindInfo = Depends(resolve),
+        params: ListParams = Depends(list_params),
+        state: ServerState = Depends(server_state),
+    ) -> Response:
         return list_objects(state, info, namespace, params)
 
     @router.post(ns_path, tags=[tag], summary="Create", status_code=201)
-    def create(namespace: str, body: dict[str, Any] = Body(...),
-               info: KindInfo = Depends(resolve),
-               state: ServerState = Depends(server_state)) -> Response:
+    def create(
+        namespace: str,
+        body: dict[str, Any] = Body(...),
+        info: KindInfo = Depends(resolve),
+        state: ServerState = Depends(server_state),
+    ) -> Response:
         return JSONResponse(create_object(state, info, namespace, body), status_code=201)
 
     @router.get(one, tags=[tag], summary="Read")
-    def read(namespace: str, name: str, info: KindInfo = Depends(resolve),
-             state: ServerState = Depends(server_state)) -> Response:
+    def read(
+        namespace: str,
+        name: str,
+        info: KindInfo = Depends(resolve),
+        state: ServerState = Depends(server_state),
+    ) -> Response:
         return JSONResponse(state.client.get(info, namespace, name))
 
     @router.put(one, tags=[tag], summary="Replace (metadata.resourceVersion must match)")
-    def replace(namespace: str, name: str, body: dict[str, Any] = Body(...),
-                info: KindInfo = Depends(resolve),
-                state: ServerState = Depends(server_state)) -> Response:
+    def replace(
+        namespace: str,
+        name: str,
+        body: dict[str, Any] = Body(...),
+        info: KindInfo = Depends(resolve),
+        state: ServerState = Depends(server_state),
+    ) -> Response:
         doc = typed(body, info)
         return JSONResponse(update_object(state, info, namespace, name, doc))
 
     @router.patch(one, tags=[tag], summary="JSON merge patch")
-    def patch(namespace: str, name: str, body: Any = Body(...),
-              content_type: str | None = Header(None),
-              info: KindInfo = Depends(resolve),
-              state: ServerState = Depends(server_state)) -> Response:
+    def patch(
+        namespace: str,
+        name: str,
+        body: Any = Body(...),
+        content_type: str | None = Header(None),
+        info: KindInfo = Depends(resolve),
+        state: ServerState = Depends(server_state),
+    ) -> Response:
         return JSONResponse(patch_object(state, info, namespace, name, body, content_type))
 
     @router.delete(one, tags=[tag], summary="Delete, with everything it owns")
-    def delete(namespace: str, name: str, info: KindInfo = Depends(resolve),
-               state: ServerState = Depends(server_state)) -> Response:
+    def delete(
+        namespace: str,
+        name: str,
+        info: KindInfo = Depends(resolve),
+        state: ServerState = Depends(server_state),
+    ) -> Response:
         return JSONResponse(state.client.delete(info, namespace, name))
 
     @router.get(one + "/status", tags=[tag], summary="Read with status")
-    def read_status(namespace: str, name: str, info: KindInfo = Depends(resolve),
-                    state: ServerState = Depends(server_state)) -> Response:
+    def read_status(
+        namespace: str,
+        name: str,
+        info: KindInfo = Depends(resolve),
+        state: ServerState = Depends(server_state),
+    ) -> Response:
         return JSONResponse(state.client.get(info, namespace, name))
 
     @router.put(one + "/status", tags=[tag], summary="Forbidden: the controller writes status")
@@ -244,5 +308,12 @@ def resources_router() -> APIRouter:
     return router
 
 
-__all__ = ["ListParams", "list_body", "list_params", "merge_patch", "resources_router",
-           "typed", "update_object"]
+__all__ = [
+    "ListParams",
+    "list_body",
+    "list_params",
+    "merge_patch",
+    "resources_router",
+    "typed",
+    "update_object",
+]

@@ -38,16 +38,20 @@ def rerun(namespace: str, name: str, state: ServerState = Depends(server_state))
 @router.get(RUN_PATH + "/events", summary="The run's events, oldest first")
 def run_events(namespace: str, name: str, state: ServerState = Depends(server_state)) -> Response:
     run = _run(state, namespace, name)
-    return JSONResponse({"apiVersion": "v1", "kind": "EventList",
-                         "items": state.client.events_for(run)})
+    return JSONResponse(
+        {"apiVersion": "v1", "kind": "EventList", "items": state.client.events_for(run)}
+    )
 
 
 @router.get(RUN_PATH + "/logsources", summary="Where the run's logs come from, in order")
-def run_log_sources(namespace: str, name: str,
-                    state: ServerState = Depends(server_state)) -> Response:
+def run_log_sources(
+    namespace: str, name: str, state: ServerState = Depends(server_state)
+) -> Response:
     run = _run(state, namespace, name)
-    items = [{"source": s.label, "pod": s.pod_uid, "container": s.container}
-             for s in log_sources(state.store, run)]
+    items = [
+        {"source": s.label, "pod": s.pod_uid, "container": s.container}
+        for s in log_sources(state.store, run)
+    ]
     return JSONResponse({"items": items})
 
 
@@ -66,18 +70,29 @@ def run_logs(
     since = since_time(since_seconds)
 
     def produce(stopped: Stopped) -> Iterator[bytes]:
-        for line in log_lines(state.store, state.client.runtime, namespace, name, step=step,
-                              follow=follow, tail_lines=tail_lines, since=since,
-                              stopped=stopped):
+        for line in log_lines(
+            state.store,
+            state.client.runtime,
+            namespace,
+            name,
+            step=step,
+            follow=follow,
+            tail_lines=tail_lines,
+            since=since,
+            stopped=stopped,
+        ):
             record = {"source": line.source, "time": line.time, "text": line.text}
             yield (json.dumps(record, ensure_ascii=False) + "\n").encode()
 
     async def body() -> AsyncIterator[bytes]:
-        async for chunk in threaded(produce, state.closing, name="treadle-logs"):
+        async for chunk in threaded(produce, state.closing, name="treadle-api-logs"):
             yield chunk
 
-    return StreamingResponse(body(), media_type="application/x-ndjson",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        body(),
+        media_type="application/x-ndjson",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 __all__ = ["RUN_PATH", "router"]

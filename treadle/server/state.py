@@ -13,6 +13,7 @@ from starlette.requests import HTTPConnection
 from ..client.embedded import EmbeddedClient
 from ..config import Home
 from ..store.sqlite import SqliteStore
+from .watchhub import WatchHubs
 
 if TYPE_CHECKING:
     from .auth import AuthPolicy
@@ -38,6 +39,11 @@ class ServerState:
     static_dir: Path
     closing: threading.Event = field(default_factory=threading.Event)
     """Set when the server starts shutting down: open streams and terminals end."""
+    hubs: WatchHubs = field(init=False)
+    """The shared store watches behind `?watch=true` streams."""
+
+    def __post_init__(self) -> None:
+        self.hubs = WatchHubs(self.client.store, self.closing)
 
     @property
     def store(self) -> SqliteStore:

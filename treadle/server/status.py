@@ -48,8 +48,9 @@ class JSONResponse(Response):
         return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def status_body(code: int, message: str, reason: str | None = None,
-                details: dict[str, Any] | None = None) -> dict[str, Any]:
+def status_body(
+    code: int, message: str, reason: str | None = None, details: dict[str, Any] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "kind": "Status",
         "apiVersion": "v1",
@@ -64,11 +65,16 @@ def status_body(code: int, message: str, reason: str | None = None,
     return body
 
 
-def status_response(code: int, message: str, reason: str | None = None,
-                    details: dict[str, Any] | None = None,
-                    headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(status_body(code, message, reason, details), status_code=code,
-                        headers=headers)
+def status_response(
+    code: int,
+    message: str,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        status_body(code, message, reason, details), status_code=code, headers=headers
+    )
 
 
 def error_body(exc: TreadleError) -> dict[str, Any]:
@@ -80,8 +86,10 @@ def error_body(exc: TreadleError) -> dict[str, Any]:
             details["name"] = name.strip('"')
         if kind:
             details["kind"] = kind
-        details["causes"] = [{"field": c.path, "message": c.message,
-                              "reason": "FieldValueInvalid"} for c in exc.causes]
+        details["causes"] = [
+            {"field": c.path, "message": c.message, "reason": "FieldValueInvalid"}
+            for c in exc.causes
+        ]
         message = str(exc) or "invalid"
     else:
         message = str(exc) or exc.reason
@@ -104,10 +112,16 @@ def install_error_handlers(app: FastAPI, not_found: Any = None) -> None:
     async def _request(request: Request, exc: RequestValidationError) -> Response:
         # Only query, path and body *shape* are declared to FastAPI; the content of
         # an object is validated by admission and reported as 422 there.
-        causes = [{"field": format_path(p if isinstance(p, int) else str(p)
-                                        for p in err.get("loc", ())),
-                   "message": str(err.get("msg", "invalid")), "reason": "FieldValueInvalid"}
-                  for err in exc.errors()]
+        causes = [
+            {
+                "field": format_path(
+                    p if isinstance(p, int) else str(p) for p in err.get("loc", ())
+                ),
+                "message": str(err.get("msg", "invalid")),
+                "reason": "FieldValueInvalid",
+            }
+            for err in exc.errors()
+        ]
         message = "; ".join(f"{c['field']}: {c['message']}" for c in causes) or "bad request"
         return status_response(400, message, details={"causes": causes})
 
@@ -129,5 +143,11 @@ def install_error_handlers(app: FastAPI, not_found: Any = None) -> None:
         return status_response(500, f"internal error: {type(exc).__name__}: {exc}")
 
 
-__all__ = ["JSONResponse", "error_body", "error_response", "install_error_handlers",
-           "status_body", "status_response"]
+__all__ = [
+    "JSONResponse",
+    "error_body",
+    "error_response",
+    "install_error_handlers",
+    "status_body",
+    "status_response",
+]

@@ -24,8 +24,9 @@ from ..store.sqlite import SqliteStore
 @contextmanager
 def _reader(store: SqliteStore) -> Iterator[sqlite3.Connection]:
     uri = Path(store.path).resolve().as_uri() + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, timeout=10.0, isolation_level=None,
-                           check_same_thread=False)
+    conn = sqlite3.connect(
+        uri, uri=True, timeout=10.0, isolation_level=None, check_same_thread=False
+    )
     try:
         conn.execute("PRAGMA busy_timeout = 10000")
         yield conn
@@ -51,11 +52,14 @@ def kinds_in(store: Store, namespace: str) -> list[tuple[str, str]]:
     if isinstance(store, SqliteStore):
         with _reader(store) as conn:
             rows = conn.execute(
-                "SELECT DISTINCT api_version, kind FROM objects WHERE namespace = ?",
-                (namespace,))
+                "SELECT DISTINCT api_version, kind FROM objects WHERE namespace = ?", (namespace,)
+            )
             return sorted((r[0], r[1]) for r in rows)
-    return [(i.api_version, i.kind) for i in ALL_KINDS
-            if i.namespaced and store.list(i.api_version, i.kind, namespace, limit=1).items]
+    return [
+        (i.api_version, i.kind)
+        for i in ALL_KINDS
+        if i.namespaced and store.list(i.api_version, i.kind, namespace, limit=1).items
+    ]
 
 
 def count_by_phase(store: Store, api_version: str, kind: str) -> dict[str, int]:
@@ -64,10 +68,16 @@ def count_by_phase(store: Store, api_version: str, kind: str) -> dict[str, int]:
         with _reader(store) as conn:
             rows = conn.execute(
                 "SELECT phase, count(*) FROM objects WHERE api_version = ? AND kind = ?"
-                " GROUP BY phase", (api_version, kind))
+                " GROUP BY phase",
+                (api_version, kind),
+            )
             return {r[0]: int(r[1]) for r in rows}
-    return dict(Counter(((o.get("status") or {}).get("phase") or "")
-                        for o in _all(store, api_version, kind, None)))
+    return dict(
+        Counter(
+            ((o.get("status") or {}).get("phase") or "")
+            for o in _all(store, api_version, kind, None)
+        )
+    )
 
 
 def _all(store: Store, api_version: str, kind: str, namespace: str | None) -> Iterator[Obj]:
@@ -84,8 +94,7 @@ def _ns(obj: Obj) -> str:
     return str((obj.get("metadata") or {}).get("namespace") or "default")
 
 
-def all_objects(store: Store, api_version: str, kind: str,
-                namespace: str | None) -> Iterator[Obj]:
+def all_objects(store: Store, api_version: str, kind: str, namespace: str | None) -> Iterator[Obj]:
     """Every object of a kind (in one namespace, or all), page by page."""
     return _all(store, api_version, kind, namespace)
 

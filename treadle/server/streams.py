@@ -31,8 +31,13 @@ class _Failure:
         self.exc = exc
 
 
-async def threaded(produce: Callable[[Stopped], Iterator[T]], closing: threading.Event, *,
-                   buffer: int = 256, name: str = "treadle-stream") -> AsyncIterator[T]:
+async def threaded(
+    produce: Callable[[Stopped], Iterator[T]],
+    closing: threading.Event,
+    *,
+    buffer: int = 256,
+    name: str = "treadle-stream",
+) -> AsyncIterator[T]:
     """Iterate `produce(stopped)` in a new thread; yield its items here. An exception
     in the producer is raised here."""
     loop = asyncio.get_running_loop()
@@ -43,9 +48,11 @@ async def threaded(produce: Callable[[Stopped], Iterator[T]], closing: threading
         return stop.is_set() or closing.is_set()
 
     def put(item: object) -> bool:
+        put_item = queue.put(item)
         try:
-            future = asyncio.run_coroutine_threadsafe(queue.put(item), loop)
+            future = asyncio.run_coroutine_threadsafe(put_item, loop)
         except RuntimeError:  # the loop is closed: the server is gone
+            put_item.close()
             return False
         while True:
             try:

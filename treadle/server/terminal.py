@@ -39,12 +39,18 @@ from .runs import RUN_PATH
 from .state import ServerState, server_state
 from .status import error_body
 
-SHELL = ["/bin/sh", "-c", 'export TERM="${TERM:-xterm-256color}"; '
-         "if command -v bash >/dev/null 2>&1; then exec bash -i; else exec sh -i; fi"]
+SHELL = [
+    "/bin/sh",
+    "-c",
+    'export TERM="${TERM:-xterm-256color}"; '
+    "if command -v bash >/dev/null 2>&1; then exec bash -i; else exec sh -i; fi",
+]
 # Makes the pty the shell's controlling terminal (job control, ^C) without a
 # preexec_fn, which is unsafe in a process with threads.
-_CONTROLLING_TTY = ("import fcntl, os, sys, termios; os.setsid(); "
-                    "fcntl.ioctl(0, termios.TIOCSCTTY, 0); os.execvp(sys.argv[1], sys.argv[1:])")
+_CONTROLLING_TTY = (
+    "import fcntl, os, sys, termios; os.setsid(); "
+    "fcntl.ioctl(0, termios.TIOCSCTTY, 0); os.execvp(sys.argv[1], sys.argv[1:])"
+)
 _READ_SIZE = 65536
 
 router = APIRouter(tags=["workflowruns"])
@@ -66,8 +72,7 @@ def exec_argv(state: ServerState, namespace: str, name: str, step: str | None) -
     what = f'step "{step}"' if step else "no step"
     if step and not candidates:
         raise BadRequest(f'WorkflowRun "{name}" has no step "{step}"')
-    raise BadRequest(f'{what} of WorkflowRun "{name}" is running; a terminal needs a '
-                     "running step")
+    raise BadRequest(f'{what} of WorkflowRun "{name}" is running; a terminal needs a running step')
 
 
 def _set_size(fd: int, cols: int, rows: int) -> None:
@@ -76,8 +81,14 @@ def _set_size(fd: int, cols: int, rows: int) -> None:
 
 
 @router.websocket(RUN_PATH + "/exec")
-async def terminal(websocket: WebSocket, namespace: str, name: str, step: str | None = None,
-                   cols: int = 80, rows: int = 24) -> None:
+async def terminal(
+    websocket: WebSocket,
+    namespace: str,
+    name: str,
+    step: str | None = None,
+    cols: int = 80,
+    rows: int = 24,
+) -> None:
     state = server_state(websocket)
     try:
         argv = await run_in_threadpool(exec_argv, state, namespace, name, step)
@@ -86,18 +97,32 @@ async def terminal(websocket: WebSocket, namespace: str, name: str, step: str | 
         await websocket.send_text(json.dumps(error_body(exc)))
         await websocket.close(code=4000 + exc.http_status)
         return
-    master, slave = pty.openpty()
-    _set_size(master, cols, rows)
-    try:
-        proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _CONTROLLING_TTY, *argv],
-                                stdin=slave, stdout=slave, stderr=slave, close_fds=True)
-    finally:
-        os.close(slave)
+    master, proc = await run_in_threadpool(_spawn, argv, cols, rows)
     await websocket.accept()
     try:
         await _bridge(websocket, master, state)
     finally:
         await _hang_up(proc, master)
+
+
+def _spawn(argv: list[str], cols: int, rows: int) -> tuple[int, subprocess.Popen[bytes]]:
+    """`argv` on a new pseudo terminal of that size, as its controlling terminal."""
+    master, slave = pty.openpty()
+    _set_size(master, cols, rows)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _CONTROLLING_TTY, *argv],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            close_fds=True,
+        )
+    except BaseException:
+        os.close(master)
+        raise
+    finally:
+        os.close(slave)
+    return master, proc
 
 
 async def _bridge(websocket: WebSocket, master: int, state: ServerState) -> None:
@@ -175,7 +200,7 @@ async def _write_all(fd: int, data: bytes) -> None:
 
 
 async def _hang_up(proc: subprocess.Popen[bytes], master: int) -> None:
-    """Hang up the shell (SIGHUP to its session), SIGKILL if it lingers."""
+    """Hang up the shell (SIGHUP to its process group), SIGKILL if it lingers."""
     with contextlib.suppress(OSError):
         os.close(master)
     if proc.poll() is None:

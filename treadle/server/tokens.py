@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..config import Home
-from ..errors import NotFound, ValidationError, FieldError
+from ..errors import FieldError, NotFound, ValidationError
 
 Access = Literal["read", "write"]
 
@@ -88,24 +88,34 @@ class TokenStore:
 
     def __init__(self, database: Path) -> None:
         database.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(database, timeout=10.0, isolation_level=None,
-                                     check_same_thread=False)
+        self._conn = sqlite3.connect(
+            database, timeout=10.0, isolation_level=None, check_same_thread=False
+        )
         self._conn.execute("PRAGMA busy_timeout = 10000")
         self._conn.execute("PRAGMA journal_mode = WAL")
         self._lock = threading.Lock()
         with self._lock:
             self._conn.execute(_SCHEMA)
 
-    def create(self, namespace: str, access: Access, description: str = "") -> tuple[str, NamespaceToken]:
+    def create(
+        self, namespace: str, access: Access, description: str = ""
+    ) -> tuple[str, NamespaceToken]:
         """A new token for `namespace`; returns (the token, its record). The token is
         not kept and cannot be shown again."""
         if access not in ("read", "write"):
-            raise ValidationError([FieldError("access", f'must be "read" or "write", not "{access}"')])
+            raise ValidationError(
+                [FieldError("access", f'must be "read" or "write", not "{access}"')]
+            )
         if not namespace:
             raise ValidationError([FieldError("namespace", "required")])
         token = secrets.token_urlsafe(32)
-        record = NamespaceToken(secrets.token_hex(4), namespace, access,
-                                time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), description)
+        record = NamespaceToken(
+            secrets.token_hex(4),
+            namespace,
+            access,
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            description,
+        )
         with self._lock:
             self._conn.execute(
                 "INSERT INTO api_tokens (id, digest, namespace, access, created, description)"
@@ -118,14 +128,17 @@ class TokenStore:
         with self._lock:
             row = self._conn.execute(
                 "SELECT id, namespace, access, created, description FROM api_tokens"
-                " WHERE digest = ?", (_digest(token),)).fetchone()
+                " WHERE digest = ?",
+                (_digest(token),),
+            ).fetchone()
         return None if row is None else _record(row)
 
     def list(self) -> list[NamespaceToken]:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT id, namespace, access, created, description FROM api_tokens"
-                " ORDER BY namespace, created").fetchall()
+                " ORDER BY namespace, created"
+            ).fetchall()
         return [_record(r) for r in rows]
 
     def revoke(self, token_id: str) -> None:
@@ -145,5 +158,11 @@ def _record(row: tuple[str, str, str, str, str]) -> NamespaceToken:
     return NamespaceToken(row[0], row[1], access, row[3], row[4])
 
 
-__all__ = ["Access", "NamespaceToken", "TokenStore", "ensure_admin_token", "load_admin_token",
-           "same_token"]
+__all__ = [
+    "Access",
+    "NamespaceToken",
+    "TokenStore",
+    "ensure_admin_token",
+    "load_admin_token",
+    "same_token",
+]

@@ -59,8 +59,9 @@ def canonical_header(name: str) -> str:
     return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
 
 
-def event_object(listener: Obj, body: Any, headers: dict[str, list[str]],
-                 now: datetime | None = None) -> Obj:
+def event_object(
+    listener: Obj, body: Any, headers: dict[str, list[str]], now: datetime | None = None
+) -> Obj:
     meta = listener["metadata"]
     namespace, name = meta.get("namespace") or "default", meta["name"]
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -88,8 +89,9 @@ def event_object(listener: Obj, body: Any, headers: dict[str, list[str]],
     }
 
 
-def queue_event(store: Store, namespace: str, listener: str, body: Any,
-                headers: dict[str, list[str]]) -> Obj:
+def queue_event(
+    store: Store, namespace: str, listener: str, body: Any, headers: dict[str, list[str]]
+) -> Obj:
     """Store the event durably. Raises NotFound for an unknown listener."""
     try:
         owner = store.get(LISTENER_API_VERSION, "EventListener", namespace, listener)
@@ -102,12 +104,26 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-@router.api_route(PATH, methods=["POST", "GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
-                  summary="Send a JSON event to an EventListener; answers `success`")
+@router.api_route(
+    PATH, methods=["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"], include_in_schema=False
+)
+async def wrong_method(namespace: str, listener: str, request: Request) -> Response:
+    return status_response(
+        405,
+        f"an EventListener accepts POST with a JSON body, not {request.method}",
+        headers={"Allow": "POST"},
+    )
+
+
+@router.post(
+    PATH,
+    summary="Send a JSON event to an EventListener; answers `success`",
+    response_class=PlainTextResponse,
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}}
+    },
+)
 async def receive_event(namespace: str, listener: str, request: Request) -> Response:
-    if request.method != "POST":
-        return status_response(405, f"an EventListener accepts POST with a JSON body, "
-                               f"not {request.method}", headers={"Allow": "POST"})
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
@@ -126,5 +142,11 @@ async def receive_event(namespace: str, listener: str, request: Request) -> Resp
     return PlainTextResponse("success")
 
 
-__all__ = ["EVENT_API_VERSION", "EVENT_KIND", "LISTENER_LABEL", "event_object", "queue_event",
-           "router"]
+__all__ = [
+    "EVENT_API_VERSION",
+    "EVENT_KIND",
+    "LISTENER_LABEL",
+    "event_object",
+    "queue_event",
+    "router",
+]

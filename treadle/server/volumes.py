@@ -43,8 +43,7 @@ def resolve_inside(root: Path, relative: str) -> Path:
     """`relative` under `root`. Raises BadRequest when it would leave the volume."""
     parts = [p for p in relative.replace("\\", "/").split("/") if p not in ("", ".")]
     if relative.startswith("/") or ".." in parts or "\x00" in relative:
-        raise BadRequest(f'path "{relative}" must stay inside the volume (no "..", '
-                         "not absolute)")
+        raise BadRequest(f'path "{relative}" must stay inside the volume (no "..", not absolute)')
     path = root.joinpath(*parts)
     real_root = root.resolve()
     real = path.resolve()
@@ -69,8 +68,12 @@ def _entry(path: Path) -> dict[str, Any]:
     info = path.lstat()
     kind = "dir" if path.is_dir() else "file"
     modified = datetime.fromtimestamp(info.st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"name": path.name, "type": kind, "size": info.st_size if kind == "file" else 0,
-            "modified": modified}
+    return {
+        "name": path.name,
+        "type": kind,
+        "size": info.st_size if kind == "file" else 0,
+        "modified": modified,
+    }
 
 
 def _volume(name: str, root: Path) -> dict[str, Any]:
@@ -87,9 +90,10 @@ def list_volumes(namespace: str, state: ServerState = Depends(server_state)) -> 
     return JSONResponse({"items": items})
 
 
-@router.post(VOLUMES, status_code=201, summary="Create a volume: body {\"name\": \"x\"}")
-def create_volume(namespace: str, body: dict[str, Any] = Body(...),
-                  state: ServerState = Depends(server_state)) -> Response:
+@router.post(VOLUMES, status_code=201, summary='Create a volume: body {"name": "x"}')
+def create_volume(
+    namespace: str, body: dict[str, Any] = Body(...), state: ServerState = Depends(server_state)
+) -> Response:
     name = body.get("name")
     errors = name_field_errors("metadata.namespace", namespace, label=True)
     if not isinstance(name, str) or not name:
@@ -109,50 +113,85 @@ def create_volume(namespace: str, body: dict[str, Any] = Body(...),
 
 
 @router.delete(ONE, summary="Delete a volume and all its files")
-def delete_volume(namespace: str, name: str, state: ServerState = Depends(server_state)
-                  ) -> Response:
+def delete_volume(
+    namespace: str, name: str, state: ServerState = Depends(server_state)
+) -> Response:
     root = _root(state, namespace, name)
     shutil.rmtree(root)
-    return JSONResponse({"kind": "Status", "apiVersion": "v1", "status": "Success",
-                         "details": {"name": name, "kind": "volumes"}})
+    return JSONResponse(
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "status": "Success",
+            "details": {"name": name, "kind": "volumes"},
+        }
+    )
 
 
 @router.get(ONE + "/files", summary="List the volume's top directory")
 @router.get(ONE + "/files/{path:path}", summary="List a directory, or read a file")
-def read_path(namespace: str, name: str, path: str = "",
-              download: bool = Query(False, description="ask the browser to save the file"),
-              state: ServerState = Depends(server_state)) -> Response:
+def read_path(
+    namespace: str,
+    name: str,
+    path: str = "",
+    download: bool = Query(False, description="ask the browser to save the file"),
+    state: ServerState = Depends(server_state),
+) -> Response:
     target = resolve_inside(_root(state, namespace, name), path)
     if target.is_dir():
         entries = sorted(target.iterdir(), key=lambda p: (not p.is_dir(), p.name))
         return JSONResponse({"items": [_entry(p) for p in entries]})
     if not target.is_file():
         raise NotFound(f'"{path}" not found in volume "{name}"')
-    return FileResponse(target, filename=target.name if download else None,
-                        content_disposition_type="attachment" if download else "inline",
-                        media_type="application/octet-stream")
+    return FileResponse(
+        target,
+        filename=target.name if download else None,
+        content_disposition_type="attachment" if download else "inline",
+        media_type="application/octet-stream",
+    )
 
 
-@router.put(ONE + "/files/{path:path}", summary="Upload the request body as this file")
-async def write_file(namespace: str, name: str, path: str, request: Request,
-                     state: ServerState = Depends(server_state)) -> Response:
-    root = await run_in_threadpool(_root, state, namespace, name)
-    target = resolve_inside(root, path)
-    if not path.strip("/") or target.is_dir():
-        raise BadRequest(f'"{path}" is a directory; name a file to upload to')
-    existed = await run_in_threadpool(target.exists)
-    await run_in_threadpool(_make_parents, root, target)
+@router.put(
+    ONE + "/files/{path:path}",
+    summary="Upload the request body as this file",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def write_file(
+    namespace: str,
+    name: str,
+    path: str,
+    request: Request,
+    state: ServerState = Depends(server_state),
+) -> Response:
+    target, existed = await run_in_threadpool(_upload_target, state, namespace, name, path)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
     try:
         with os.fdopen(fd, "wb") as f:
             async for chunk in request.stream():
                 await run_in_threadpool(f.write, chunk)
-        os.replace(tmp, target)
+        await run_in_threadpool(os.replace, tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     entry = await run_in_threadpool(_entry, target)
     return JSONResponse(entry, status_code=200 if existed else 201)
+
+
+def _upload_target(state: ServerState, namespace: str, name: str, path: str) -> tuple[Path, bool]:
+    """Where an upload goes (parents made), and whether a file is there already."""
+    root = _root(state, namespace, name)
+    target = resolve_inside(root, path)
+    if not path.strip("/") or target.is_dir():
+        raise BadRequest(f'"{path}" is a directory; name a file to upload to')
+    _make_parents(root, target)
+    return target, target.exists()
 
 
 def _make_parents(root: Path, target: Path) -> None:
@@ -164,21 +203,30 @@ def _make_parents(root: Path, target: Path) -> None:
 
 
 @router.delete(ONE + "/files/{path:path}", summary="Delete a file or a directory")
-def delete_path(namespace: str, name: str, path: str,
-                state: ServerState = Depends(server_state)) -> Response:
+def delete_path(
+    namespace: str, name: str, path: str, state: ServerState = Depends(server_state)
+) -> Response:
     root = _root(state, namespace, name)
     target = resolve_inside(root, path)
     if target == root:
-        raise BadRequest("name a file or directory; delete the volume itself with "
-                         f"DELETE {VOLUMES.format(namespace=namespace)}/{name}")
+        raise BadRequest(
+            "name a file or directory; delete the volume itself with "
+            f"DELETE {VOLUMES.format(namespace=namespace)}/{name}"
+        )
     if target.is_dir() and not target.is_symlink():
         shutil.rmtree(target)
     elif target.exists() or target.is_symlink():
         target.unlink()
     else:
         raise NotFound(f'"{path}" not found in volume "{name}"')
-    return JSONResponse({"kind": "Status", "apiVersion": "v1", "status": "Success",
-                         "details": {"name": path, "kind": "files"}})
+    return JSONResponse(
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "status": "Success",
+            "details": {"name": path, "kind": "files"},
+        }
+    )
 
 
 __all__ = ["resolve_inside", "router"]

@@ -1,0 +1,55 @@
+"""The CLI against a server (`--server URL`): the same commands, over HTTP."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from .conftest import Served, template
+
+
+def treadle(served: Served, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+    env.pop("TREADLE_HOME", None)
+    return subprocess.run(
+        [sys.executable, "-m", "treadle.cli.main", "--server", served.url, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_apply_run_wait_and_logs_round_trip(served: Served, ns: str, tmp_path: Path) -> None:
+    path = tmp_path / "hello.yaml"
+    path.write_text(yaml.safe_dump(template("hello", ["sh", "-c", "echo hi from $0", "remote"])))
+    applied = treadle(served, "apply", "-f", str(path), "-n", ns)
+    assert applied.returncode == 0, applied.stderr
+    assert "workflowtemplate/hello created" in applied.stdout
+    listed = treadle(served, "get", "wt", "-n", ns)
+    assert "hello" in listed.stdout
+    started = treadle(served, "run", "hello", "--name", "r1", "-n", ns)
+    assert started.returncode == 0 and started.stdout.strip() == "r1"
+    waited = treadle(served, "wait", "r1", "--timeout", "60s", "-n", ns)
+    assert waited.returncode == 0 and "Succeeded" in waited.stdout
+    logs = treadle(served, "logs", "r1", "-n", ns)
+    assert logs.stdout.strip() == "hi from remote"
+
+
+def test_invalid_apply_names_the_field_and_exits_2(served: Served, ns: str, tmp_path: Path) -> None:
+    doc = template("bad", ["true"])
+    doc["spec"]["type"] = "Nope"
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    done = treadle(served, "apply", "-f", str(path), "-n", ns)
+    assert done.returncode == 2 and "spec.type" in done.stderr
+    assert "NotFound" not in done.stderr
+
+
+def test_get_of_a_missing_object_exits_3(served: Served, ns: str) -> None:
+    done = treadle(served, "get", "wt", "ghost", "-n", ns)
+    assert done.returncode == 3 and "not found" in done.stderr

@@ -1,0 +1,127 @@
+"""The application factory: one data directory served over HTTP (docs/api.md).
+
+`create_app(home, host=…)` opens the data directory's store and runtime, and on
+startup starts the controller in background threads (or keeps trying, every two
+seconds, while another process drives runs) and a watch that feeds the step-duration
+metric. On shutdown it stops both; running steps keep running and are re-adopted by
+the next controller. Store calls block, so routes that make them are plain `def`
+routes (FastAPI runs them in its threadpool) and streams have threads of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio.to_thread
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from ..config import Home
+from .auth import AuthMiddleware, AuthPolicy, TokenPolicy
+from .console import STATIC_DIR, Console
+from .controller import ControllerRunner
+from .metrics import Metrics, MetricsMiddleware
+from .namespaces import router as namespaces_router
+from .ops import router as ops_router
+from .ops import version
+from .resources import resources_router
+from .runs import router as runs_router
+from .state import ServerClient, ServerState
+from .status import JSONResponse, install_error_handlers
+from .terminal import router as terminal_router
+from .triggers import router as triggers_router
+from .volumes import router as volumes_router
+
+THREADPOOL_SIZE = 64
+"""Workers for blocking routes; streams do not use them."""
+
+DESCRIPTION = """Kubernetes-style REST API of Treadle (T9k Workflows), with run logs,
+actions, volumes, a terminal and event listeners. See docs/api.md."""
+
+
+def create_app(
+    home: Home,
+    *,
+    host: str = "127.0.0.1",
+    token_policy: TokenPolicy = "auto",
+    run_controller: bool = True,
+    static_dir: Path | None = None,
+) -> FastAPI:
+    """The server of `home`, for a socket bound to `host` (which decides whether
+    tokens are needed under the `auto` policy). `run_controller=False` serves the
+    API without driving runs (tests, or when a separate controller process is wanted).
+
+    If the admin token was generated now, `app.state.treadle.auth.generated` is True
+    and the caller should show `auth.admin_token` once."""
+    home = home.ensure()
+    client = ServerClient(home)
+    auth = AuthPolicy.for_bind(home, host, token_policy)
+    controller = ControllerRunner(client.store, client.runtime, home) if run_controller else None
+
+    def controller_numbers() -> tuple[bool, int, int, float]:
+        if controller is None:
+            return False, 0, 0, 0.0
+        done, seconds = controller.reconcile_totals()
+        return controller.state == "running", controller.queue_depth(), done, seconds
+
+    metrics = Metrics(client.store, controller_numbers)
+    console = Console(static_dir or STATIC_DIR)
+    state = ServerState(
+        home=home,
+        client=client,
+        auth=auth,
+        metrics=metrics,
+        controller=controller,
+        static_dir=console.root,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, THREADPOOL_SIZE)
+        if controller is not None:
+            await run_in_threadpool(controller.start)
+        metrics.start()
+        try:
+            yield
+        finally:
+            state.closing.set()
+            await run_in_threadpool(_stop, state)
+
+    app = FastAPI(
+        title="Treadle",
+        version=version(),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=JSONResponse,
+        strict_content_type=False,
+    )
+    app.state.treadle = state
+    install_error_handlers(app, console.not_found)
+    for router in (
+        ops_router,
+        namespaces_router,
+        runs_router,
+        terminal_router,
+        volumes_router,
+        triggers_router,
+        resources_router(),
+    ):
+        app.include_router(router)
+    # Added last = outermost: metrics also count the requests auth turns away.
+    app.add_middleware(AuthMiddleware, policy=auth)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app
+
+
+def _stop(state: ServerState) -> None:
+    if state.controller is not None:
+        state.controller.stop()
+    state.metrics.stop()
+    state.auth.close()
+    state.client.close()
+
+
+__all__ = ["create_app"]
