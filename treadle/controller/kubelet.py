@@ -112,6 +112,11 @@ class Kubelet:
             self._written.pop(uid, None)
         else:
             new["phase"] = "Running"
+            if all(
+                c.state in ("terminated", "skipped")
+                for c in (*obs.init_containers, *obs.containers)
+            ):
+                return 0.005  # every container is done: the unit's result is moments away
             wait = self._written.get(uid, 0.0) + PROGRESS_INTERVAL - time.monotonic()
             if wait > 0 and new != status:
                 return wait

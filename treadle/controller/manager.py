@@ -27,6 +27,10 @@ from .workflowrun import reconcile_run
 
 log = logging.getLogger("treadle.controller")
 
+WORKERS = 3
+"""Reconcile threads: a slow pass over one run (a DAG of a thousand nodes, a step's
+events) must not hold up a pod that just finished. The queue never hands one key to
+two workers at once."""
 LEASE_NAME = "controller"
 LEASE_TTL = 15.0
 RENEW_EVERY = 5.0
@@ -98,7 +102,7 @@ class Manager:
         self.kubelet.sweep_orphans()
         loops: list[tuple[Callable[..., None], str, tuple[Any, ...]]] = [
             (self._watch_loop, "watch", (rv,)),
-            (self._work_loop, "work", ()),
+            *((self._work_loop, f"work-{i}", ()) for i in range(WORKERS)),
             (self._lease_loop, "lease", ()),
             (self._runtime_loop, "runtime", ()),
         ]

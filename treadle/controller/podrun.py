@@ -235,7 +235,8 @@ def _step_events(
         was, now = old.get(step["name"]), step.get("phase")
         if was == now:
             continue
-        if now in ("Running", "Succeeded", "Failed") and was in (None, "Waiting"):
+        # A step seen only once it had finished gets one event: its finish says it ran.
+        if now == "Running":
             ctx.event(run, "StepStarted", f'{what} "{step["name"]}" started')
         if now in ("Succeeded", "Failed"):
             reason = step.get("reason")
