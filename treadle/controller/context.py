@@ -18,7 +18,9 @@ def utcnow() -> datetime:
 
 
 def rfc3339(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """RFC 3339 UTC with milliseconds: runs and nodes of a second or less are common,
+    and their durations should not read as zero."""
+    return t.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_time(text: str) -> datetime:
