@@ -209,7 +209,8 @@ def test_a_finished_run_is_never_changed_again(engine: Engine) -> None:
 def test_run_events_tell_the_story_of_a_run(engine: Engine) -> None:
     engine.apply(
         template(
-            "story", "  seqPod:\n    steps:\n      - {name: one, image: ubuntu, command: [sleep, '0.6']}"
+            "story",
+            "  seqPod:\n    steps:\n      - {name: one, image: ubuntu, command: [sleep, '0.6']}",
         )
         + run("story-run", "  workflowTemplateRef: story")
     )
