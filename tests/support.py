@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,37 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+TREADLE = ROOT / ".venv" / "bin" / "treadle"
+
+GREET_TEMPLATE = """\
+apiVersion: batch.tensorstack.dev/v1beta1
+kind: WorkflowTemplate
+metadata: {name: greet}
+spec:
+  params: [{name: who}]
+  type: Pod
+  pod:
+    containers: [{name: c, image: ubuntu, command: [echo, $(params.who)]}]
+"""
+"""A template with one required param, for tests about runs and params."""
+
+
+def treadle_cli(
+    *args: str, home: Path | None = None, stdin: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """The `treadle` command as a user runs it, on `home` when given; it never starts
+    a background controller."""
+    env = {**os.environ, "NO_COLOR": "1", "TREADLE_NO_AUTOSTART": "1"}
+    if home is not None:
+        env["TREADLE_HOME"] = str(home)
+    return subprocess.run(
+        [str(TREADLE), *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
 
 
 class Engine:

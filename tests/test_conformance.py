@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.support import ROOT, SHARED
+from tests.support import SHARED, TREADLE
 
 TOOL = SHARED / "tools" / "conformance.py"
 CASES = SHARED / "conformance"
@@ -24,7 +24,7 @@ def test_conformance_cases_pass_through_the_cli(only: str) -> None:
         [
             sys.executable,
             str(TOOL),
-            str(ROOT / ".venv" / "bin" / "treadle"),
+            str(TREADLE),
             str(CASES),
             "--only",
             only,

@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT
-
-TREADLE = str(ROOT / ".venv" / "bin" / "treadle")
+from tests.support import GREET_TEMPLATE, treadle_cli
 
 
 def treadle(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TREADLE_HOME": str(home), "NO_COLOR": "1", "TREADLE_NO_AUTOSTART": "1"}
-    return subprocess.run(
-        [TREADLE, *args], input=stdin, capture_output=True, text=True, env=env, timeout=60
-    )
-
-
-TEMPLATE = """
-apiVersion: batch.tensorstack.dev/v1beta1
-kind: WorkflowTemplate
-metadata: {name: greet}
-spec:
-  params: [{name: who}]
-  type: Pod
-  pod:
-    containers: [{name: c, image: ubuntu, command: [echo, $(params.who)]}]
-"""
+    return treadle_cli(*args, home=home, stdin=stdin)
 
 
 @pytest.mark.parametrize(
@@ -68,7 +50,7 @@ spec:
 def test_bad_input_gets_one_clear_line_and_a_nonzero_exit(
     tmp_path: Path, args: list[str], stdin: str | None, expected: str
 ) -> None:
-    assert treadle(tmp_path, "apply", "-f", "-", stdin=TEMPLATE).returncode == 0
+    assert treadle(tmp_path, "apply", "-f", "-", stdin=GREET_TEMPLATE).returncode == 0
     done = treadle(tmp_path, *args, stdin=stdin)
     output = done.stdout + done.stderr
     assert done.returncode != 0
@@ -79,7 +61,7 @@ def test_bad_input_gets_one_clear_line_and_a_nonzero_exit(
 
 def test_an_invalid_document_stores_nothing_from_its_file(tmp_path: Path) -> None:
     bad = (
-        TEMPLATE + "---\napiVersion: batch.tensorstack.dev/v1beta1\nkind: WorkflowRun\n"
+        GREET_TEMPLATE + "---\napiVersion: batch.tensorstack.dev/v1beta1\nkind: WorkflowRun\n"
         "metadata: {name: r}\nspec: {workflowTemplateRef: greet, timeout: soon}\n"
     )
     done = treadle(tmp_path, "apply", "-f", "-", stdin=bad)

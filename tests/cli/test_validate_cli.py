@@ -4,7 +4,6 @@ every error with its field path, and a non-zero exit on any error."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -12,26 +11,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = (ROOT / ".." / "shared").resolve()
+from tests.support import GREET_TEMPLATE, SHARED, TREADLE, treadle_cli
+
 CONFORMANCE = SHARED / "conformance"
-TREADLE = ROOT / ".venv" / "bin" / "treadle"
 
 pytestmark = pytest.mark.skipif(not TREADLE.exists(), reason="the treadle command is not installed")
 needs_conformance = pytest.mark.skipif(
     not CONFORMANCE.is_dir(), reason="the shared conformance cases are not beside this checkout"
 )
 
-TEMPLATE = """\
-apiVersion: batch.tensorstack.dev/v1beta1
-kind: WorkflowTemplate
-metadata: {name: greet}
-spec:
-  params: [{name: who}]
-  type: Pod
-  pod:
-    containers: [{name: c, image: ubuntu, command: [echo, $(params.who)]}]
-"""
+TEMPLATE = GREET_TEMPLATE
 RUN = """\
 apiVersion: batch.tensorstack.dev/v1beta1
 kind: WorkflowRun
@@ -55,15 +44,7 @@ spec:
 
 def validate(*targets: str | Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     args = [arg for target in targets for arg in ("-f", str(target))]
-    env = {**os.environ, "NO_COLOR": "1", "TREADLE_NO_AUTOSTART": "1"}
-    return subprocess.run(
-        [str(TREADLE), "validate", *args],
-        input=stdin if stdin is not None else "",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    return treadle_cli("validate", *args, stdin=stdin)
 
 
 def ok_lines(done: subprocess.CompletedProcess[str]) -> list[str]:

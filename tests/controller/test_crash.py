@@ -10,9 +10,8 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.support import ROOT
+from tests.support import TREADLE
 
-TREADLE = str(ROOT / ".venv" / "bin" / "treadle")
 LAYERS, WIDTH = 6, 5
 
 
@@ -63,7 +62,7 @@ spec:
 def _treadle(home: Path, *args: str, stdin: str | None = None) -> str:
     env = {**os.environ, "TREADLE_NO_AUTOSTART": "1"}
     done = subprocess.run(
-        [TREADLE, "--home", str(home), *args],
+        [str(TREADLE), "--home", str(home), *args],
         input=stdin,
         env=env,
         capture_output=True,
@@ -76,7 +75,7 @@ def _treadle(home: Path, *args: str, stdin: str | None = None) -> str:
 
 def _controller(home: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [TREADLE, "--home", str(home), "controller"],
+        [str(TREADLE), "--home", str(home), "controller"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -106,7 +105,7 @@ def test_a_killed_controller_is_resumed_and_never_runs_a_node_twice(tmp_path: Pa
     second = _controller(home)
     try:
         out = subprocess.run(
-            [TREADLE, "--home", str(home), "wait", "thirty-run", "--timeout", "90s"],
+            [str(TREADLE), "--home", str(home), "wait", "thirty-run", "--timeout", "90s"],
             env={**os.environ, "TREADLE_NO_AUTOSTART": "1"},
             capture_output=True,
             text=True,

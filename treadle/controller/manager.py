@@ -18,6 +18,7 @@ from ..api.objects import GROUP_VERSION, controller_of
 from ..config import Home, sandbox_setting
 from ..errors import Gone, TreadleError
 from ..runtime.base import Runtime
+from ..runtime.unitdir import process_alive
 from ..store.base import Obj, Store
 from ..store.lease import Lease
 from .context import Context, utcnow
@@ -134,7 +135,7 @@ class Manager:
         if holder is None:
             return self.lease.acquire()
         host, _, pid = holder.rpartition(":")
-        if host != socket.gethostname() or not pid.isdigit() or _alive(int(pid)):
+        if host != socket.gethostname() or not pid.isdigit() or process_alive(int(pid), "-"):
             return False
         Lease(self.store, LEASE_NAME, holder, LEASE_TTL).release()
         return self.lease.acquire()
@@ -252,16 +253,6 @@ class Manager:
 
     def queue_depth(self) -> int:
         return len(self.queue)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _finished(obj: Obj) -> bool:
