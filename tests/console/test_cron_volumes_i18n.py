@@ -42,6 +42,39 @@ def test_cron_is_created_with_a_readable_schedule_and_suspended(ui: Page) -> Non
     ui.shot("cron-list")
 
 
+def test_cron_past_runs_are_newest_first(ui: Page) -> None:
+    gv = "batch.tensorstack.dev/v1beta1"
+    ui.server.apply(
+        {
+            "apiVersion": gv,
+            "kind": "CronWorkflowRun",
+            "metadata": {"name": "hourly"},
+            "spec": {
+                "schedule": "0 * * * *",
+                "suspend": True,
+                "failedRunsHistoryLimit": 10,
+                "workflowRun": {"spec": {"workflowTemplateRef": "no-such-template"}},
+            },
+        }
+    )
+    names = ["hourly-b", "hourly-c", "hourly-a"]
+    for name in names:
+        ui.server.apply(
+            {
+                "apiVersion": gv,
+                "kind": "WorkflowRun",
+                "metadata": {
+                    "name": name,
+                    "labels": {"batch.tensorstack.dev/cronWorkflowRun": "hourly"},
+                },
+                "spec": {"workflowTemplateRef": "no-such-template"},
+            }
+        )
+    ui.goto("/ns/default/cronworkflowruns/hourly")
+    rows = ui.page.get_by_test_id("run-row").locator("a.strong-link")
+    expect(rows).to_have_text(names[::-1])
+
+
 def test_volume_is_created_browsed_uploaded_to_and_downloaded(ui: Page, tmp_path) -> None:
     page = ui.page
     ui.goto("/ns/default/volumes")
@@ -69,7 +102,10 @@ def test_switching_to_chinese_translates_the_console(ui: Page) -> None:
             "apiVersion": "batch.tensorstack.dev/v1beta1",
             "kind": "WorkflowRun",
             "metadata": {"generateName": "zh-hello-"},
-            "spec": {"workflowTemplateRef": "zh-hello", "params": [{"name": "who", "value": "你好"}]},
+            "spec": {
+                "workflowTemplateRef": "zh-hello",
+                "params": [{"name": "who", "value": "你好"}],
+            },
         }
     )
     page = ui.page

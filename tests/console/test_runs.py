@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from .conftest import Page
-from .fixtures import dag, hello, world
+from .fixtures import dag, hello, seqpod, world
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install playwright").expect
 
@@ -83,31 +84,110 @@ def test_seqpod_run_graph_shows_its_steps(ui: Page) -> None:
     expect(ui.page.get_by_test_id("steps-table")).to_contain_text("main")
 
 
-def test_run_list_filters_by_phase_and_pages_with_continue(ui: Page) -> None:
-    for i in range(25):
+def orphan_runs(ui: Page, ns: str, count: int) -> list[str]:
+    """Runs of a template that does not exist (they fail at once), created in name order."""
+    names = [f"orphan-{i:03d}" for i in range(count)]
+    for name in names:
         ui.server.apply(
             {
                 "apiVersion": "batch.tensorstack.dev/v1beta1",
                 "kind": "WorkflowRun",
-                "metadata": {"name": f"orphan-{i:03d}"},
+                "metadata": {"name": name},
                 "spec": {"workflowTemplateRef": "no-such-template"},
             },
-            ns="paging",
+            ns=ns,
         )
+    return names
+
+
+def test_run_list_is_newest_first_filters_by_phase_and_pages_with_continue(ui: Page) -> None:
+    names = orphan_runs(ui, "paging", 25)
+    newest_first = names[::-1]
     page = ui.page
+    rows = page.get_by_test_id("run-row")
     ui.goto("/ns/paging/workflowruns")
     page.get_by_role("combobox").filter(has_text="50").select_option("20")
-    expect(page.get_by_test_id("run-row")).to_have_count(20)
+    expect(rows).to_have_count(20)
+    expect(rows.locator("a.strong-link")).to_have_text(newest_first[:20])
     page.get_by_test_id("next-page").click()
-    expect(page.get_by_test_id("run-row")).to_have_count(5)
+    expect(rows).to_have_count(5)
+    expect(rows.locator("a.strong-link")).to_have_text(newest_first[20:])
     page.get_by_test_id("prev-page").click()
-    expect(page.get_by_test_id("run-row")).to_have_count(20)
+    expect(rows).to_have_count(20)
+    expect(rows.first).to_contain_text("orphan-024")
     page.get_by_test_id("phase-filter-Failed").click()
     expect(page.get_by_test_id("run-row").first).to_contain_text("Failed", timeout=30000)
     page.get_by_test_id("phase-filter-Succeeded").click()
     expect(page.get_by_test_id("run-row")).to_have_count(0)
     page.get_by_test_id("phase-filter-all").click()
+    expect(rows.first).to_contain_text("orphan-024")
     ui.shot("run-list")
+
+
+def test_run_search_finds_names_containing_the_text(ui: Page) -> None:
+    orphan_runs(ui, "search", 25)
+    page = ui.page
+    rows = page.get_by_test_id("run-row")
+    searched: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            searched.append(parse_qs(urlparse(r.url).query)["nameContains"][0])
+            if "/workflowruns?" in r.url and "nameContains=" in r.url
+            else None
+        ),
+    )
+    ui.goto("/ns/search/workflowruns")
+    expect(rows).to_have_count(25)
+    # A substring anywhere in the name; typing fast asks the server once.
+    page.get_by_test_id("search").press_sequentially("02", delay=40)
+    expect(rows.locator("a.strong-link")).to_have_text(
+        ["orphan-024", "orphan-023", "orphan-022", "orphan-021", "orphan-020", "orphan-002"]
+    )
+    assert set(searched) == {"02"}  # not one request per key
+    ui.shot("run-list-search")
+    # Names are lower case, so upper case finds them too.
+    page.get_by_test_id("search").fill("PHAN-01")
+    expect(rows.locator("a.strong-link")).to_have_text(
+        [f"orphan-{i:03d}" for i in range(19, 9, -1)]
+    )
+    page.get_by_test_id("search").fill("nothing-like-this")
+    expect(page.get_by_test_id("run-table")).to_have_count(0)
+    page.get_by_test_id("search").fill("")
+    expect(rows).to_have_count(25)
+
+
+def test_dag_nodes_that_never_started_show_as_unscheduled(ui: Page) -> None:
+    ui.server.apply(seqpod("breaks", "#!/usr/bin/env python3\nraise SystemExit(3)\n"))
+    ui.server.apply(world("after"))
+    template = dag("breaks-then", "breaks", "after")
+    template["spec"]["params"] = []
+    del template["spec"]["dag"]["templates"][0]["params"]
+    ui.server.apply(template)
+    run = ui.server.apply(
+        {
+            "apiVersion": "batch.tensorstack.dev/v1beta1",
+            "kind": "WorkflowRun",
+            "metadata": {"generateName": "breaks-then-"},
+            "spec": {"workflowTemplateRef": "breaks-then"},
+        }
+    )
+    page = ui.page
+    ui.goto(f"/ns/default/workflowruns/{run['metadata']['name']}")
+    expect(page.get_by_test_id("graph-node-breaks")).to_have_attribute(
+        "data-phase", "Failed", timeout=60000
+    )
+    expect(page.locator(".page-title [data-phase]")).to_have_attribute(
+        "data-phase", "Failed", timeout=30000
+    )
+    after = page.get_by_test_id("graph-node-after")
+    expect(after).to_have_attribute("data-phase", "Unscheduled")
+    expect(after).to_contain_text("Unscheduled")
+    after.click()
+    expect(page.get_by_test_id("node-details").locator("[data-phase]")).to_have_attribute(
+        "data-phase", "Unscheduled"
+    )
+    ui.shot("run-detail-graph-unscheduled")
 
 
 def test_running_step_streams_logs_opens_a_terminal_and_stops(ui: Page) -> None:

@@ -183,11 +183,11 @@ def test_get_wr_lists_runs_newest_first(served: Served, http: httpx.Client, ns: 
     make_configmaps(http, ns, ["b-cm", "c-cm", "a-cm"])
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
     env.pop("TREADLE_HOME", None)
+    cli = [sys.executable, "-m", "treadle.cli.main", "--server", served.url]
 
     def get(kind: str) -> list[str]:
         done = subprocess.run(
-            [sys.executable, "-m", "treadle.cli.main", "--server", served.url]
-            + ["get", kind, "-n", ns, "-o", "name"],
+            [*cli, "get", kind, "-n", ns, "-o", "name"],
             capture_output=True,
             text=True,
             timeout=120,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from treadle.errors import BadRequest
 from treadle.store.base import Store
 
 GV = "batch.tensorstack.dev/v1beta1"
@@ -55,3 +58,21 @@ def test_name_contains_combines_with_newest_first(store: Store) -> None:
     for name in ("train-1", "eval-1", "train-2"):
         store.create(_run(name))
     assert _names(store, name_contains="train", newest_first=True) == ["train-2", "train-1"]
+
+
+def test_a_token_from_one_order_is_refused_in_the_other(store: Store) -> None:
+    for i in range(3):
+        store.create(_run(f"r{i}"))
+    newest = store.list(GV, "WorkflowRun", "default", newest_first=True, limit=1)
+    by_name = store.list(GV, "WorkflowRun", "default", limit=1)
+    with pytest.raises(BadRequest, match="another order"):
+        store.list(GV, "WorkflowRun", "default", limit=1, continue_token=newest.continue_token)
+    with pytest.raises(BadRequest, match="another order"):
+        store.list(
+            GV,
+            "WorkflowRun",
+            "default",
+            newest_first=True,
+            limit=1,
+            continue_token=by_name.continue_token,
+        )

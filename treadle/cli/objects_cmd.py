@@ -116,8 +116,16 @@ def get_command(
     ns = None if all_namespaces else (namespace or "default")
     items: list[dict[str, Any]] = []
     token = None
+    newest_first = info.kind == "WorkflowRun"  # the latest runs are what one looks for
     while True:
-        page = c.list(info, ns, label_selector=selector, limit=500, continue_token=token)
+        page = c.list(
+            info,
+            ns,
+            label_selector=selector,
+            limit=500,
+            continue_token=token,
+            newest_first=newest_first,
+        )
         items += page.items
         token = page.continue_token
         if not token:

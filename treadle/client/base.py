@@ -37,6 +37,8 @@ class Client(Protocol):
         field_selector: str | None = None,
         limit: int | None = None,
         continue_token: str | None = None,
+        newest_first: bool = False,
+        name_contains: str | None = None,
     ) -> Page: ...
 
     def delete(self, info: KindInfo, namespace: str | None, name: str) -> Obj: ...

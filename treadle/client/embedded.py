@@ -94,6 +94,8 @@ class EmbeddedClient:
         field_selector: str | None = None,
         limit: int | None = None,
         continue_token: str | None = None,
+        newest_first: bool = False,
+        name_contains: str | None = None,
     ) -> Page:
         return self.store.list(
             info.api_version,
@@ -103,6 +105,8 @@ class EmbeddedClient:
             field_selector=field_selector,
             limit=limit,
             continue_token=continue_token,
+            newest_first=newest_first,
+            name_contains=name_contains,
         )
 
     def delete(self, info: KindInfo, namespace: str | None, name: str) -> Obj:

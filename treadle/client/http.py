@@ -210,12 +210,16 @@ class HttpClient:
         field_selector: str | None = None,
         limit: int | None = None,
         continue_token: str | None = None,
+        newest_first: bool = False,
+        name_contains: str | None = None,
     ) -> Page:
         params = {
             "labelSelector": label_selector,
             "fieldSelector": field_selector,
             "limit": limit,
             "continue": continue_token,
+            "order": "newest" if newest_first else None,
+            "nameContains": name_contains,
         }
         body = self._request(
             "GET",

@@ -65,6 +65,40 @@ def list_params(
     )
 
 
+NEWEST = "newest"
+
+
+@dataclass(frozen=True)
+class ListExtensions:
+    """Treadle's own list parameters (docs/api.md, Resources): not Kubernetes', and
+    not for watches."""
+
+    newest_first: bool = False
+    name_contains: str | None = None
+
+
+def list_extensions(
+    order: str | None = Query(
+        None,
+        description='Treadle extension: "newest" lists by creation, newest first '
+        "(absent: by namespace and name); for lists, not watches",
+        json_schema_extra={"enum": [NEWEST]},
+    ),
+    name_contains: str | None = Query(
+        None,
+        alias="nameContains",
+        description="Treadle extension: only objects whose name contains this text "
+        "(case-sensitive); for lists, not watches",
+    ),
+) -> ListExtensions:
+    if order is not None and order != NEWEST:
+        raise BadRequest(
+            f'unsupported order "{order}": the only order is "{NEWEST}" '
+            "(leave order out to list by namespace and name)"
+        )
+    return ListExtensions(newest_first=order == NEWEST, name_contains=name_contains or None)
+
+
 def _kind(group: str, version: str, plural: str, *, namespaced: bool | None) -> KindInfo:
     info = by_plural(group, version, plural)
     prefix = f"/apis/{group}/{version}" if group else f"/api/{version}"
@@ -115,9 +149,16 @@ def typed(body: Any, info: KindInfo) -> Obj:
 
 
 def list_objects(
-    state: ServerState, info: KindInfo, namespace: str | None, params: ListParams
+    state: ServerState,
+    info: KindInfo,
+    namespace: str | None,
+    params: ListParams,
+    extensions: ListExtensions | None = None,
 ) -> Response:
+    extensions = extensions or ListExtensions()
     if params.watch:
+        if extensions.newest_first or extensions.name_contains:
+            raise BadRequest("order and nameContains apply to lists, not to watch=true")
         return watch_response(
             state,
             info,
@@ -134,6 +175,8 @@ def list_objects(
         field_selector=params.field_selector,
         limit=params.limit,
         continue_token=params.continue_token,
+        newest_first=extensions.newest_first,
+        name_contains=extensions.name_contains,
     )
     return JSONResponse(list_body(info, page))
 
@@ -221,18 +264,20 @@ def register(router: APIRouter, prefix: str, resolve: Callable[..., KindInfo]) -
     def list_all(
         info: KindInfo = Depends(resolve),
         params: ListParams = Depends(list_params),
+        extensions: ListExtensions = Depends(list_extensions),
         state: ServerState = Depends(server_state),
     ) -> Response:
-        return list_objects(state, info, None, params)
+        return list_objects(state, info, None, params, extensions)
 
     @router.get(ns_path, tags=[tag], summary="List (or watch) one namespace")
     def list_namespaced(
         namespace: str,
         info: KindInfo = Depends(resolve),
         params: ListParams = Depends(list_params),
+        extensions: ListExtensions = Depends(list_extensions),
         state: ServerState = Depends(server_state),
     ) -> Response:
-        return list_objects(state, info, namespace, params)
+        return list_objects(state, info, namespace, params, extensions)
 
     @router.post(ns_path, tags=[tag], summary="Create", status_code=201)
     def create(
@@ -309,8 +354,10 @@ def resources_router() -> APIRouter:
 
 
 __all__ = [
+    "ListExtensions",
     "ListParams",
     "list_body",
+    "list_extensions",
     "list_params",
     "merge_patch",
     "resources_router",

@@ -201,6 +201,11 @@ class SqliteStore:
         if limit is not None and limit < 0:
             raise BadRequest(f"limit must not be negative, got {limit}")
         position = decode_continue(continue_token) if continue_token else None
+        if position is not None and (position[2] is not None) != newest_first:
+            # A token marks a place in one order; in the other it means nothing.
+            raise BadRequest(
+                "the continue token belongs to a list in another order: page on with the same order"
+            )
         after = position[:2] if position else None
         created_before = position[2] if position else None
         ns = md.scope(api_version, kind, namespace) if namespace else None

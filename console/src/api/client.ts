@@ -118,6 +118,10 @@ export interface ListOptions {
   fieldSelector?: string;
   limit?: number;
   continue?: string;
+  /** Treadle extension: "newest" lists by creation, newest first (continue tokens keep it). */
+  order?: "newest";
+  /** Treadle extension: only names containing this text. */
+  nameContains?: string;
 }
 
 /** CRUD over one kind's REST collection. */

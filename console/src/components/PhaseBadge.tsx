@@ -1,7 +1,8 @@
-/** Status colours used everywhere: green succeeded, red failed, blue running, grey skipped. */
+/** Status colours used everywhere: green succeeded, red failed, blue running, grey
+ * skipped or unscheduled. */
 import { useI18n, type StringKey } from "../i18n";
 
-const KNOWN = ["Pending", "Running", "Succeeded", "Failed", "Skipped", "Waiting", "Suspended", "Unknown"];
+const KNOWN = ["Pending", "Running", "Succeeded", "Failed", "Skipped", "Waiting", "Suspended", "Unscheduled", "Unknown"];
 
 export function phaseClass(phase?: string | null): string {
   return `phase-${(phase && KNOWN.includes(phase) ? phase : "Unknown").toLowerCase()}`;

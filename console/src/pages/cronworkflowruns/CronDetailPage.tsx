@@ -26,7 +26,10 @@ export default function CronDetailPage({ params }: { params: Record<string, stri
   const { search } = useLocation();
   const tab = search.get("tab") ?? "overview";
   const state = useApi((signal) => api.crons.get(ns, params.name, signal), [ns, params.name]);
-  const runs = useApi((signal) => api.runs.list(ns, { labelSelector: `${CRON_LABEL}=${params.name}` }, signal), [ns, params.name]);
+  const runs = useApi(
+    (signal) => api.runs.list(ns, { labelSelector: `${CRON_LABEL}=${params.name}`, order: "newest" }, signal),
+    [ns, params.name],
+  );
   const toggle = useSuspendToggle(state.reload);
   const [deleting, setDeleting] = useState(false);
 

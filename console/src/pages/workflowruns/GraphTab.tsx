@@ -1,7 +1,7 @@
 /** The run as a graph: DAG nodes, or the steps of a pod, each with phase and duration;
  * a click shows the node's details and links to its child run. */
 import { useState } from "react";
-import type { StepStatus, WorkflowRun } from "../../api/types";
+import type { NodeStatus, StepStatus, WorkflowRun } from "../../api/types";
 import { FlowGraph, type GraphNode } from "../../components/graph/FlowGraph";
 import { InfoGrid } from "../../components/Page";
 import { PhaseBadge } from "../../components/PhaseBadge";
@@ -10,7 +10,15 @@ import { useNamespace } from "../../components/Shell";
 import { durationBetween, formatTimestamp } from "../../components/time";
 import { useI18n } from "../../i18n";
 import { edgesOf } from "../../model/dag";
+import { isFinished } from "../../model/run";
 import { effectiveType } from "../../model/template";
+
+/** A DAG node's phase in the graph. A node that never started is Pending while the
+ * run goes on, and Unscheduled once the run has finished (it never will start). */
+function dagNodePhase(run: WorkflowRun, node?: NodeStatus): string {
+  if (node?.phase && (node.phase !== "Pending" || node.startTime || node.workflowRunName)) return node.phase;
+  return isFinished(run) ? "Unscheduled" : "Pending";
+}
 
 export function GraphTab({ run }: { run: WorkflowRun }) {
   const { t } = useI18n();
@@ -30,7 +38,7 @@ export function GraphTab({ run }: { run: WorkflowRun }) {
         id: n.name,
         label: n.name,
         sublabel: n.workflowTemplateRef,
-        phase: s?.phase ?? "Pending",
+        phase: dagNodePhase(run, s),
         detail: s?.startTime ? durationBetween(s.startTime, s.completionTime) : undefined,
       };
     });
@@ -87,7 +95,7 @@ function DagNodeDetails({ run, node, ns }: { run: WorkflowRun; node: string; ns:
     <>
       <InfoGrid
         rows={[
-          [t("runs.phase"), <PhaseBadge phase={s?.phase ?? "Pending"} />],
+          [t("runs.phase"), <PhaseBadge phase={dagNodePhase(run, s)} />],
           [t("runs.template"), def ? <Link to={paths.template(ns, def.workflowTemplateRef)}>{def.workflowTemplateRef}</Link> : "—"],
           [
             t("graph.childRun"),

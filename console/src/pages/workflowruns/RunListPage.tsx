@@ -1,8 +1,10 @@
-/** Runs of a project: phase filter, template filter, name search, server-side paging
- * (limit/continue), so 10,000 runs cost one page. */
+/** Runs of a project, newest first: phase filter, template filter, name search
+ * (substring, on the server), server-side paging (limit/continue), so 10,000 runs
+ * cost one page. */
 import { useState } from "react";
 import { api } from "../../api/client";
 import type { Phase } from "../../api/types";
+import { useDebounced } from "../../components/debounce";
 import { Icon } from "../../components/icons";
 import { Select, Toggle } from "../../components/form";
 import { Loaded, PageHeader } from "../../components/Page";
@@ -26,27 +28,32 @@ export default function RunListPage() {
   const children = search.get("children") === "1";
   const [limit, setLimit] = useState("50");
   const [name, setName] = useState(search.get("name") ?? "");
-  // Continue tokens of the pages before the current one: [undefined, tok1, tok2 …].
-  const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
+  // Names are lower case (DNS-1123), so the search is in effect case-insensitive.
+  const nameContains = useDebounced(name.trim().toLowerCase());
   const [creating, setCreating] = useState(false);
-  const token = tokens[tokens.length - 1];
 
-  const fieldSelector = [phase && `status.phase=${phase}`, name.trim() && `metadata.name=${name.trim()}`]
-    .filter(Boolean)
-    .join(",");
+  const fieldSelector = phase ? `status.phase=${phase}` : "";
   const labelSelector = [template && `${TEMPLATE_LABEL}=${template}`, !children && `!${RUN_LABEL}`].filter(Boolean).join(",");
-  const filterKey = [ns, fieldSelector, labelSelector, limit];
+  const filterKey = JSON.stringify([ns, fieldSelector, labelSelector, nameContains, limit]);
+  // Continue tokens of the pages before the current one: [undefined, tok1, tok2 …],
+  // for one set of filters; any other filter starts again at the first page.
+  const [paging, setPaging] = useState<{ key: string; tokens: (string | undefined)[] }>({
+    key: filterKey,
+    tokens: [undefined],
+  });
+  const tokens = paging.key === filterKey ? paging.tokens : [undefined];
+  const setTokens = (next: (string | undefined)[]) => setPaging({ key: filterKey, tokens: next });
+  const token = tokens[tokens.length - 1];
   const state = useApi(
-    (signal) => api.runs.list(ns, { fieldSelector, labelSelector, limit: Number(limit), continue: token }, signal),
-    [...filterKey, token],
+    (signal) =>
+      api.runs.list(
+        ns,
+        { fieldSelector, labelSelector, nameContains, order: "newest", limit: Number(limit), continue: token },
+        signal,
+      ),
+    [filterKey, token],
   );
   const templates = useApi((signal) => api.templates.list(ns, {}, signal), [ns]);
-
-  const resetPaging = () => setTokens([undefined]);
-  const filter = (key: string, value: string) => {
-    resetPaging();
-    setQuery(key, value);
-  };
 
   return (
     <div className="page">
@@ -65,7 +72,7 @@ export default function RunListPage() {
             <button
               key={p || "all"}
               className={`chip ${phase === p ? "chip-active" : ""}`}
-              onClick={() => filter("phase", p)}
+              onClick={() => setQuery("phase", p)}
               data-testid={`phase-filter-${p || "all"}`}
             >
               {p ? t(`phase.${p}` as StringKey) : t("common.all")}
@@ -76,12 +83,9 @@ export default function RunListPage() {
           <Icon name="search" />
           <input
             className="input"
-            placeholder={t("runs.searchExact")}
+            placeholder={t("runs.search")}
             value={name}
-            onChange={(e) => {
-              resetPaging();
-              setName(e.target.value);
-            }}
+            onChange={(e) => setName(e.target.value)}
             data-testid="search"
           />
         </div>
@@ -92,9 +96,9 @@ export default function RunListPage() {
             { value: "", label: t("runs.allTemplates") },
             ...(templates.data?.items ?? []).map((x) => ({ value: x.metadata.name!, label: x.metadata.name! })),
           ]}
-          onChange={(v) => filter("template", v)}
+          onChange={(v) => setQuery("template", v)}
         />
-        <Toggle checked={children} onChange={(v) => filter("children", v ? "1" : "")} label={t("runs.showChildren")} />
+        <Toggle checked={children} onChange={(v) => setQuery("children", v ? "1" : "")} label={t("runs.showChildren")} />
       </div>
       <div className="card">
         <Loaded state={state}>{(list) => <RunTable runs={list.items} ns={ns} />}</Loaded>
@@ -108,10 +112,7 @@ export default function RunListPage() {
             <Select
               value={limit}
               options={PAGE_SIZES.map((s) => ({ value: s, label: s }))}
-              onChange={(v) => {
-                resetPaging();
-                setLimit(v);
-              }}
+              onChange={setLimit}
             />
           </label>
           <button className="btn btn-small" disabled={tokens.length === 1} onClick={() => setTokens(tokens.slice(0, -1))} data-testid="prev-page">

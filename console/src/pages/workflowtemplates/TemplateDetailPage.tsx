@@ -25,7 +25,7 @@ export default function TemplateDetailPage({ params }: { params: Record<string, 
   const tab = search.get("tab") ?? "specs";
   const state = useApi((signal) => api.templates.get(ns, params.name, signal), [ns, params.name]);
   const runs = useApi(
-    (signal) => api.runs.list(ns, { labelSelector: `${TEMPLATE_LABEL}=${params.name}`, limit: 50 }, signal),
+    (signal) => api.runs.list(ns, { labelSelector: `${TEMPLATE_LABEL}=${params.name}`, limit: 50, order: "newest" }, signal),
     [ns, params.name],
   );
   const [deleting, setDeleting] = useState(false);
