@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import signal
 import time
 from typing import Annotated
@@ -11,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ..config import SERVER_ENV, resolve_home
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest
 from .app import app, err, handles_errors, out
 from .objects_cmd import NamespaceOpt
 from .state import client, options
@@ -35,22 +34,18 @@ def volume_path(
 @handles_errors
 def volume_ls(
     name: Annotated[str | None, typer.Argument(help="PVC name (all when omitted)")] = None,
+    path: Annotated[str, typer.Argument(help="Directory inside the volume")] = "",
     namespace: NamespaceOpt = None,
 ) -> None:
-    """List volumes, or the files of one volume."""
-    home = resolve_home(options.home)
-    root = home.volumes / (namespace or "default")
+    """List volumes, or the files of one volume (or of a directory in it)."""
+    c = client()
     if name is None:
-        for d in sorted(root.iterdir()) if root.is_dir() else []:
-            out.print(d.name)
+        for v in c.list_volumes(namespace):
+            out.print(f"{v['name']}  {v['files']} files  {v['bytes']} bytes")
         return
-    base = root / name
-    if not base.is_dir():
-        raise NotFound(f'volume "{name}" not found in namespace "{namespace or "default"}"')
-    for path in sorted(base.rglob("*")):
-        rel = path.relative_to(base)
-        size = "" if path.is_dir() else f"  {path.stat().st_size}"
-        out.print(f"{rel}{'/' if path.is_dir() else ''}{size}")
+    for e in c.volume_files(namespace, name, path):
+        suffix = "/" if e["type"] == "dir" else f"  {e['size']}"
+        out.print(f"{e['name']}{suffix}")
 
 
 @volume_app.command("rm")
@@ -59,10 +54,7 @@ def volume_rm(
     name: Annotated[str, typer.Argument(help="PVC name")], namespace: NamespaceOpt = None
 ) -> None:
     """Delete a volume and everything in it."""
-    base = resolve_home(options.home).volume(namespace or "default", name)
-    if not base.is_dir():
-        raise NotFound(f'volume "{name}" not found in namespace "{namespace or "default"}"')
-    shutil.rmtree(base)
+    client().delete_volume(namespace, name)
     out.print(f"volume/{name} deleted")
 
 

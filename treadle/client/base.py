@@ -72,6 +72,18 @@ class Client(Protocol):
 
     def volume_path(self, namespace: str | None, claim: str) -> str: ...
 
+    def list_volumes(self, namespace: str | None) -> builtins.list[dict[str, Any]]:
+        """`{"name", "files", "bytes"}` per volume of the namespace."""
+        ...
+
+    def volume_files(
+        self, namespace: str | None, claim: str, path: str = ""
+    ) -> builtins.list[dict[str, Any]]:
+        """`{"name", "type", "size", "modified"}` per entry of a directory."""
+        ...
+
+    def delete_volume(self, namespace: str | None, claim: str) -> None: ...
+
     def ensure_controller(self) -> None:
         """Make sure something drives runs (embedded: start a controller if none)."""
         ...

@@ -24,6 +24,7 @@ from ..store.sqlite import SqliteStore
 from .admission import check_update, prepare
 from .base import RunLogLine
 from .runlogs import run_logs
+from .volumes import Volumes
 
 RERUN_ANNOTATION = "batch.tensorstack.dev/rerunOf"
 SYSTEM_LABELS = (RUN_LABEL,)
@@ -187,6 +188,17 @@ class EmbeddedClient:
         )
 
     # -- volumes ---------------------------------------------------------------------
+
+    def list_volumes(self, namespace: str | None) -> builtins.list[dict[str, Any]]:
+        return Volumes(self.home).in_namespace(_ns(namespace))
+
+    def volume_files(
+        self, namespace: str | None, claim: str, path: str = ""
+    ) -> builtins.list[dict[str, Any]]:
+        return Volumes(self.home).files(_ns(namespace), claim, path)
+
+    def delete_volume(self, namespace: str | None, claim: str) -> None:
+        Volumes(self.home).delete(_ns(namespace), claim)
 
     def volume_path(self, namespace: str | None, claim: str) -> str:
         path = self.home.volume(_ns(namespace), claim)

@@ -8,6 +8,7 @@ runs, so `ensure_controller` has nothing to do.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import json
 from collections.abc import Iterator
@@ -319,6 +320,27 @@ class HttpClient:
             yield RunLogLine(str(line["source"]), str(line["time"]), str(line["text"]))
 
     # -- volumes ---------------------------------------------------------------------
+
+    def _volumes_path(self, namespace: str | None) -> str:
+        return f"/treadle/v1/namespaces/{_segment(_ns(namespace))}/volumes"
+
+    def list_volumes(self, namespace: str | None) -> builtins.list[dict[str, Any]]:
+        return list(self._request("GET", self._volumes_path(namespace))["items"])
+
+    def volume_files(
+        self, namespace: str | None, claim: str, path: str = ""
+    ) -> builtins.list[dict[str, Any]]:
+        where = f"{self._volumes_path(namespace)}/{_segment(claim)}/files/{path.lstrip('/')}"
+        try:
+            body = self._request("GET", where)
+        except ValueError:  # the body of a file, not JSON
+            body = None
+        if not isinstance(body, dict) or "items" not in body:
+            raise BadRequest(f'"{path}" is a file, not a directory')
+        return list(body["items"])
+
+    def delete_volume(self, namespace: str | None, claim: str) -> None:
+        self._request("DELETE", f"{self._volumes_path(namespace)}/{_segment(claim)}")
 
     def volume_path(self, namespace: str | None, claim: str) -> str:
         """The volume's files URL (created if missing): on a server a volume is not a

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,8 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse, Response
 
-from ..core.names import is_dns1123_label, is_dns1123_subdomain, name_field_errors
-from ..errors import AlreadyExists, BadRequest, FieldError, NotFound, ValidationError
+from ..client.volumes import Volumes, entry, resolve_inside
+from ..errors import BadRequest, NotFound
 from .state import ServerState, server_state
 from .status import JSONResponse
 
@@ -30,94 +29,26 @@ router = APIRouter(tags=["volumes"])
 
 
 def _root(state: ServerState, namespace: str, name: str) -> Path:
-    """The volume's directory. Raises NotFound (also for names that cannot be one)."""
-    if not (is_dns1123_label(namespace) and is_dns1123_subdomain(name)):
-        raise NotFound(f'volume "{name}" not found in namespace "{namespace}"')
-    root = state.home.volume(namespace, name)
-    if not root.is_dir():
-        raise NotFound(f'volume "{name}" not found in namespace "{namespace}"')
-    return root
-
-
-def resolve_inside(root: Path, relative: str) -> Path:
-    """`relative` under `root`. Raises BadRequest when it would leave the volume."""
-    parts = [p for p in relative.replace("\\", "/").split("/") if p not in ("", ".")]
-    if relative.startswith("/") or ".." in parts or "\x00" in relative:
-        raise BadRequest(f'path "{relative}" must stay inside the volume (no "..", not absolute)')
-    path = root.joinpath(*parts)
-    real_root = root.resolve()
-    real = path.resolve()
-    if real != real_root and real_root not in real.parents:
-        raise BadRequest(f'path "{relative}" leaves the volume (through a symlink)')
-    return path
-
-
-def _usage(root: Path) -> tuple[int, int]:
-    files = size = 0
-    for dirpath, _, names in os.walk(root):
-        for n in names:
-            files += 1
-            try:
-                size += os.lstat(os.path.join(dirpath, n)).st_size
-            except OSError:
-                pass
-    return files, size
-
-
-def _entry(path: Path) -> dict[str, Any]:
-    info = path.lstat()
-    kind = "dir" if path.is_dir() else "file"
-    modified = datetime.fromtimestamp(info.st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {
-        "name": path.name,
-        "type": kind,
-        "size": info.st_size if kind == "file" else 0,
-        "modified": modified,
-    }
-
-
-def _volume(name: str, root: Path) -> dict[str, Any]:
-    files, size = _usage(root)
-    return {"name": name, "files": files, "bytes": size}
+    return Volumes(state.home).root(namespace, name)
 
 
 @router.get(VOLUMES, summary="List volumes")
 def list_volumes(namespace: str, state: ServerState = Depends(server_state)) -> Response:
-    base = state.home.volumes / namespace
-    items = []
-    if is_dns1123_label(namespace) and base.is_dir():
-        items = [_volume(d.name, d) for d in sorted(base.iterdir()) if d.is_dir()]
-    return JSONResponse({"items": items})
+    return JSONResponse({"items": Volumes(state.home).in_namespace(namespace)})
 
 
 @router.post(VOLUMES, status_code=201, summary='Create a volume: body {"name": "x"}')
 def create_volume(
     namespace: str, body: dict[str, Any] = Body(...), state: ServerState = Depends(server_state)
 ) -> Response:
-    name = body.get("name")
-    errors = name_field_errors("metadata.namespace", namespace, label=True)
-    if not isinstance(name, str) or not name:
-        errors.append(FieldError("name", "required"))
-    else:
-        errors += name_field_errors("name", name)
-    if errors:
-        raise ValidationError(errors, f'volume "{name}"' if isinstance(name, str) else "")
-    assert isinstance(name, str)
-    root = state.home.volume(namespace, name)
-    root.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        root.mkdir()
-    except FileExistsError:
-        raise AlreadyExists(f'volume "{name}" already exists in namespace "{namespace}"') from None
-    return JSONResponse(_volume(name, root), status_code=201)
+    return JSONResponse(Volumes(state.home).create(namespace, body.get("name")), status_code=201)
 
 
 @router.delete(ONE, summary="Delete a volume and all its files")
 def delete_volume(
     namespace: str, name: str, state: ServerState = Depends(server_state)
 ) -> Response:
-    root = _root(state, namespace, name)
-    shutil.rmtree(root)
+    Volumes(state.home).delete(namespace, name)
     return JSONResponse(
         {
             "kind": "Status",
@@ -140,7 +71,7 @@ def read_path(
     target = resolve_inside(_root(state, namespace, name), path)
     if target.is_dir():
         entries = sorted(target.iterdir(), key=lambda p: (not p.is_dir(), p.name))
-        return JSONResponse({"items": [_entry(p) for p in entries]})
+        return JSONResponse({"items": [entry(p) for p in entries]})
     if not target.is_file():
         raise NotFound(f'"{path}" not found in volume "{name}"')
     return FileResponse(
@@ -180,8 +111,8 @@ async def write_file(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    entry = await run_in_threadpool(_entry, target)
-    return JSONResponse(entry, status_code=200 if existed else 201)
+    written = await run_in_threadpool(entry, target)
+    return JSONResponse(written, status_code=200 if existed else 201)
 
 
 def _upload_target(state: ServerState, namespace: str, name: str, path: str) -> tuple[Path, bool]:
