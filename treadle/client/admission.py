@@ -56,6 +56,22 @@ def prepare(store: Store, doc: Any, namespace: str | None = None) -> Obj:
     return obj
 
 
+def merge_applied(existing: Obj, doc: Obj) -> Obj:
+    """What `apply` makes of a stored object: labels and annotations from `doc` when it
+    has them, everything outside metadata and status from `doc`; the stored metadata
+    (uid, resourceVersion …) and status stay."""
+    merged = copy.deepcopy(existing)
+    meta = doc.get("metadata") or {}
+    for field in ("labels", "annotations"):
+        if field in meta:
+            merged["metadata"][field] = meta[field]
+    fixed = ("metadata", "status", "apiVersion", "kind")
+    for key in [k for k in merged if k not in fixed and k not in doc]:
+        merged.pop(key)
+    merged.update({k: v for k, v in doc.items() if k not in fixed})
+    return merged
+
+
 def check_update(existing: Obj, new: Obj) -> None:
     """A run's spec is fixed once created; only metadata may change."""
     if existing.get("kind") == "WorkflowRun" and (existing.get("spec") != new.get("spec")):

@@ -21,7 +21,7 @@ from ..store.base import Obj, Page, WatchEvent
 from ..store.events import events_for
 from ..store.lease import Lease
 from ..store.sqlite import SqliteStore
-from .admission import check_update, prepare
+from .admission import check_update, merge_applied, prepare
 from .base import RunLogLine
 from .runlogs import run_logs
 from .volumes import Volumes
@@ -62,20 +62,7 @@ class EmbeddedClient:
             )
         except NotFound:
             return self.store.create(obj), "created"
-        merged = copy.deepcopy(existing)
-        merged_meta = merged["metadata"]
-        for field in ("labels", "annotations"):
-            if field in meta:
-                merged_meta[field] = meta[field]
-        for key, value in obj.items():
-            if key not in ("metadata", "status", "apiVersion", "kind"):
-                merged[key] = value
-        for key in [
-            k
-            for k in existing
-            if k not in obj and k not in ("metadata", "status", "apiVersion", "kind")
-        ]:
-            merged.pop(key)
+        merged = merge_applied(existing, obj)
         if merged == existing:
             return existing, "unchanged"
         check_update(existing, merged)

@@ -9,7 +9,6 @@ runs, so `ensure_controller` has nothing to do.
 from __future__ import annotations
 
 import builtins
-import copy
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -33,6 +32,7 @@ from ..errors import (
     ValidationError,
 )
 from ..store.base import Obj, Page, WatchEvent
+from .admission import merge_applied
 from .base import RunLogLine
 
 DEFAULT_TIMEOUT = 30.0
@@ -87,21 +87,6 @@ def error_from_status(code: int, body: Any, fallback: str) -> TreadleError:
     if error is not None:
         return error(message)
     return ServerError(f"the server answered {code}: {message}")
-
-
-def _merge_applied(existing: Obj, doc: Obj) -> Obj:
-    """What `apply` makes of a stored object: labels and annotations from `doc` when
-    it has them, everything outside metadata and status from `doc`."""
-    merged = copy.deepcopy(existing)
-    meta = doc.get("metadata") or {}
-    for field in ("labels", "annotations"):
-        if field in meta:
-            merged["metadata"][field] = meta[field]
-    fixed = ("metadata", "status", "apiVersion", "kind")
-    for key in [k for k in merged if k not in fixed and k not in doc]:
-        merged.pop(key)
-    merged.update({k: v for k, v in doc.items() if k not in fixed})
-    return merged
 
 
 class HttpClient:
@@ -191,7 +176,7 @@ class HttpClient:
             existing = self.get(info, ns, name)
         except NotFound:
             return self.create(doc, namespace), "created"
-        merged = _merge_applied(existing, doc)
+        merged = merge_applied(existing, doc)
         if merged == existing:
             return existing, "unchanged"
         updated = dict(self._request("PUT", self._object_path(info, ns, name), json=merged))
