@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { useI18n } from "../i18n";
+import { useToast } from "./toast";
 
 export function Dialog({
   title,
@@ -83,5 +84,44 @@ export function ConfirmDialog({
     >
       <p>{message}</p>
     </Dialog>
+  );
+}
+
+/** "Delete X?": deletes through `remove`, says so in a toast, then `onDeleted`
+ * (reload a list, leave a detail page); a failure is a toast too. */
+export function DeleteDialog({
+  title,
+  name,
+  message,
+  remove,
+  onDeleted,
+  onClose,
+}: {
+  title: string;
+  name: string;
+  /** Defaults to "Delete {name}?". */
+  message?: ReactNode;
+  remove(): Promise<unknown>;
+  onDeleted(): void;
+  onClose(): void;
+}) {
+  const { t } = useI18n();
+  const toast = useToast();
+  return (
+    <ConfirmDialog
+      title={title}
+      message={message ?? t("common.deleteConfirm", { name })}
+      confirmLabel={t("common.delete")}
+      onClose={onClose}
+      onConfirm={async () => {
+        try {
+          await remove();
+          toast.success(t("common.deleted", { name }));
+          onDeleted();
+        } catch (err) {
+          toast.error(err);
+        }
+      }}
+    />
   );
 }

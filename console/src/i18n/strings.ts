@@ -266,6 +266,7 @@ export const strings = {
   "logs.all": ["All steps", "全部步骤"],
   "logs.noSources": ["No steps have started yet.", "尚无步骤开始运行。"],
   "logs.live": ["live", "实时"],
+  "logs.line": ["{n} line", "{n} 行"],
   "logs.lines": ["{n} lines", "{n} 行"],
   "logs.follow": ["Follow", "跟随"],
   "logs.wrap": ["Wrap", "换行"],

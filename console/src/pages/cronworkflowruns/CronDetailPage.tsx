@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { api } from "../../api/client";
 import { Code } from "../../components/Code";
-import { ConfirmDialog } from "../../components/Dialog";
+import { DeleteDialog } from "../../components/Dialog";
 import { Toggle } from "../../components/form";
 import { Icon } from "../../components/icons";
 import { InfoGrid, Loaded, PageHeader } from "../../components/Page";
@@ -9,9 +9,9 @@ import { PhaseBadge } from "../../components/PhaseBadge";
 import { useApi } from "../../components/refresh";
 import { Link, navigate, paths, setQuery, useLocation } from "../../components/router";
 import { useNamespace } from "../../components/Shell";
+import { SpecBlock } from "../../components/Table";
 import { Tabs } from "../../components/Tabs";
 import { Age, formatTimestamp } from "../../components/time";
-import { useToast } from "../../components/toast";
 import { useI18n } from "../../i18n";
 import { CRON_LABEL } from "../../model/template";
 import { toYaml } from "../../model/yaml";
@@ -22,7 +22,6 @@ import { SchedulePreview } from "./SchedulePreview";
 export default function CronDetailPage({ params }: { params: Record<string, string> }) {
   const { t } = useI18n();
   const ns = useNamespace();
-  const toast = useToast();
   const { search } = useLocation();
   const tab = search.get("tab") ?? "overview";
   const state = useApi((signal) => api.crons.get(ns, params.name, signal), [ns, params.name]);
@@ -120,32 +119,22 @@ export default function CronDetailPage({ params }: { params: Record<string, stri
                         ],
                       ]}
                     />
-                    <section className="spec-block">
-                      <h3>{t("cron.activeRuns")}</h3>
+                    <SpecBlock title={t("cron.activeRuns")}>
                       <RunTable runs={all.filter((r) => active.has(r.metadata.name!))} ns={ns} showTemplate={false} />
-                    </section>
-                    <section className="spec-block">
-                      <h3>{t("cron.pastRuns")}</h3>
+                    </SpecBlock>
+                    <SpecBlock title={t("cron.pastRuns")}>
                       <RunTable runs={all.filter((r) => !active.has(r.metadata.name!))} ns={ns} showTemplate={false} />
-                    </section>
+                    </SpecBlock>
                   </div>
                 )}
               </div>
               {deleting && (
-                <ConfirmDialog
+                <DeleteDialog
                   title={t("cron.deleteTitle")}
-                  message={t("common.deleteConfirm", { name: cron.metadata.name! })}
-                  confirmLabel={t("common.delete")}
+                  name={cron.metadata.name!}
+                  remove={() => api.crons.delete(ns, cron.metadata.name!)}
+                  onDeleted={() => navigate(paths.crons(ns))}
                   onClose={() => setDeleting(false)}
-                  onConfirm={async () => {
-                    try {
-                      await api.crons.delete(ns, cron.metadata.name!);
-                      toast.success(t("common.deleted", { name: cron.metadata.name! }));
-                      navigate(paths.crons(ns));
-                    } catch (err) {
-                      toast.error(err);
-                    }
-                  }}
                 />
               )}
             </>

@@ -1,13 +1,14 @@
 import { useState } from "react";
 import { api } from "../../api/client";
 import type { CronWorkflowRun } from "../../api/types";
-import { ConfirmDialog } from "../../components/Dialog";
+import { CreateButton, DeleteButton } from "../../components/actions";
+import { DeleteDialog } from "../../components/Dialog";
 import { Toggle } from "../../components/form";
-import { Icon } from "../../components/icons";
 import { Empty, Loaded, PageHeader } from "../../components/Page";
 import { useApi } from "../../components/refresh";
 import { Link, navigate, paths } from "../../components/router";
 import { useNamespace } from "../../components/Shell";
+import { DataTable } from "../../components/Table";
 import { Age } from "../../components/time";
 import { useToast } from "../../components/toast";
 import { useI18n } from "../../i18n";
@@ -31,89 +32,59 @@ export function useSuspendToggle(reload: () => void) {
 export default function CronListPage() {
   const { t, lang } = useI18n();
   const ns = useNamespace();
-  const toast = useToast();
   const state = useApi((signal) => api.crons.list(ns, {}, signal), [ns]);
   const [deleting, setDeleting] = useState<string | null>(null);
   const toggle = useSuspendToggle(state.reload);
+  const create = () => navigate(paths.newCron(ns));
   return (
     <div className="page">
-      <PageHeader
-        title={t("nav.crons")}
-        actions={
-          <button className="btn btn-primary" onClick={() => navigate(paths.newCron(ns))} data-testid="create-cron">
-            <Icon name="plus" />
-            {t("cron.create")}
-          </button>
-        }
-      />
+      <PageHeader title={t("nav.crons")} actions={<CreateButton label={t("cron.create")} onClick={create} testId="create-cron" />} />
       <div className="card">
         <Loaded state={state}>
-          {(list) =>
-            list.items.length ? (
-              <table className="table" data-testid="cron-table">
-                <thead>
-                  <tr>
-                    <th>{t("common.name")}</th>
-                    <th>{t("cron.schedule")}</th>
-                    <th>{t("runs.template")}</th>
-                    <th>{t("cron.active")}</th>
-                    <th>{t("cron.lastSchedule")}</th>
-                    <th>{t("cron.suspend")}</th>
-                    <th className="actions-col" />
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.items.map((c) => (
-                    <tr key={c.metadata.name}>
-                      <td>
-                        <Link to={paths.cron(ns, c.metadata.name!)} className="strong-link">
-                          {c.metadata.name}
-                        </Link>
-                      </td>
-                      <td>
-                        <code>{c.spec.schedule}</code>
-                        <div className="muted small">{describeSchedule(c.spec.schedule, lang).text}</div>
-                      </td>
-                      <td>{c.spec.workflowRun?.spec?.workflowTemplateRef ?? t("runs.embedded")}</td>
-                      <td className="tabular">{c.status?.active?.length ?? 0}</td>
-                      <td className="muted">
-                        <Age value={c.status?.lastScheduleTime} />
-                      </td>
-                      <td>
-                        <Toggle checked={!!c.spec.suspend} onChange={(v) => toggle(c, v)} testId={`suspend-${c.metadata.name}`} />
-                      </td>
-                      <td className="actions-col">
-                        <button className="icon-button" aria-label={t("common.delete")} title={t("common.delete")} onClick={() => setDeleting(c.metadata.name!)}>
-                          <Icon name="trash" size={14} />
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            ) : (
-              <Empty action={<button className="btn btn-primary" onClick={() => navigate(paths.newCron(ns))}>{t("cron.create")}</button>}>
-                {t("cron.empty")}
-              </Empty>
-            )
-          }
+          {(list) => (
+            <DataTable
+              rows={list.items}
+              rowKey={(c) => c.metadata.name!}
+              testId="cron-table"
+              empty={<Empty action={<CreateButton label={t("cron.create")} onClick={create} bare />}>{t("cron.empty")}</Empty>}
+              columns={[
+                {
+                  header: t("common.name"),
+                  cell: (c) => (
+                    <Link to={paths.cron(ns, c.metadata.name!)} className="strong-link">
+                      {c.metadata.name}
+                    </Link>
+                  ),
+                },
+                {
+                  header: t("cron.schedule"),
+                  cell: (c) => (
+                    <>
+                      <code>{c.spec.schedule}</code>
+                      <div className="muted small">{describeSchedule(c.spec.schedule, lang).text}</div>
+                    </>
+                  ),
+                },
+                { header: t("runs.template"), cell: (c) => c.spec.workflowRun?.spec?.workflowTemplateRef ?? t("runs.embedded") },
+                { header: t("cron.active"), className: "tabular", cell: (c) => c.status?.active?.length ?? 0 },
+                { header: t("cron.lastSchedule"), className: "muted", cell: (c) => <Age value={c.status?.lastScheduleTime} /> },
+                {
+                  header: t("cron.suspend"),
+                  cell: (c) => <Toggle checked={!!c.spec.suspend} onChange={(v) => toggle(c, v)} testId={`suspend-${c.metadata.name}`} />,
+                },
+              ]}
+              actions={(c) => <DeleteButton label={t("common.delete")} onClick={() => setDeleting(c.metadata.name!)} />}
+            />
+          )}
         </Loaded>
       </div>
       {deleting && (
-        <ConfirmDialog
+        <DeleteDialog
           title={t("cron.deleteTitle")}
-          message={t("common.deleteConfirm", { name: deleting })}
-          confirmLabel={t("common.delete")}
+          name={deleting}
+          remove={() => api.crons.delete(ns, deleting)}
+          onDeleted={state.reload}
           onClose={() => setDeleting(null)}
-          onConfirm={async () => {
-            try {
-              await api.crons.delete(ns, deleting);
-              toast.success(t("common.deleted", { name: deleting }));
-              state.reload();
-            } catch (err) {
-              toast.error(err);
-            }
-          }}
         />
       )}
     </div>

@@ -2,13 +2,15 @@
 import { useRef, useState, type DragEvent } from "react";
 import { api } from "../../api/client";
 import type { FileEntry } from "../../api/types";
-import { ConfirmDialog, Dialog } from "../../components/Dialog";
+import { DeleteButton } from "../../components/actions";
+import { DeleteDialog, Dialog } from "../../components/Dialog";
 import { TextInput } from "../../components/form";
 import { Icon } from "../../components/icons";
 import { Empty, Loaded, PageHeader } from "../../components/Page";
 import { useApi } from "../../components/refresh";
 import { Link, paths } from "../../components/router";
 import { useNamespace } from "../../components/Shell";
+import { DataTable } from "../../components/Table";
 import { Age, formatBytes } from "../../components/time";
 import { useToast } from "../../components/toast";
 import { useI18n } from "../../i18n";
@@ -99,55 +101,41 @@ export default function VolumeBrowserPage({ params }: { params: Record<string, s
         onDrop={onDrop}
       >
         <Loaded state={state}>
-          {(list) =>
-            list.items.length ? (
-              <table className="table" data-testid="file-table">
-                <thead>
-                  <tr>
-                    <th>{t("common.name")}</th>
-                    <th>{t("volumes.size")}</th>
-                    <th>{t("volumes.modified")}</th>
-                    <th className="actions-col" />
-                  </tr>
-                </thead>
-                <tbody>
-                  {[...list.items]
-                    .sort((a, b) => (a.type === b.type ? a.name.localeCompare(b.name) : a.type === "dir" ? -1 : 1))
-                    .map((f) => (
-                      <tr key={f.name}>
-                        <td>
-                          {f.type === "dir" ? (
-                            <Link to={paths.volume(ns, volume, join(f.name))} className="strong-link">
-                              <Icon name="folder" size={14} /> {f.name}
-                            </Link>
-                          ) : (
-                            <a href={api.volumes.fileUrl(ns, volume, join(f.name))} target="_blank" rel="noreferrer">
-                              <Icon name="file" size={14} /> {f.name}
-                            </a>
-                          )}
-                        </td>
-                        <td className="tabular muted">{f.type === "dir" ? "—" : formatBytes(f.size)}</td>
-                        <td className="muted">
-                          <Age value={f.modified} />
-                        </td>
-                        <td className="actions-col">
-                          {f.type === "file" && (
-                            <a className="icon-button" href={api.volumes.fileUrl(ns, volume, join(f.name), true)} title={t("common.download")} aria-label={t("common.download")}>
-                              <Icon name="download" size={14} />
-                            </a>
-                          )}
-                          <button className="icon-button" title={t("common.delete")} aria-label={t("common.delete")} onClick={() => setDeleting(f)}>
-                            <Icon name="trash" size={14} />
-                          </button>
-                        </td>
-                      </tr>
-                    ))}
-                </tbody>
-              </table>
-            ) : (
-              <Empty>{t("volumes.emptyFolder")}</Empty>
-            )
-          }
+          {(list) => (
+            <DataTable
+              rows={[...list.items].sort((a, b) => (a.type === b.type ? a.name.localeCompare(b.name) : a.type === "dir" ? -1 : 1))}
+              rowKey={(f) => f.name}
+              testId="file-table"
+              empty={<Empty>{t("volumes.emptyFolder")}</Empty>}
+              columns={[
+                {
+                  header: t("common.name"),
+                  cell: (f) =>
+                    f.type === "dir" ? (
+                      <Link to={paths.volume(ns, volume, join(f.name))} className="strong-link">
+                        <Icon name="folder" size={14} /> {f.name}
+                      </Link>
+                    ) : (
+                      <a href={api.volumes.fileUrl(ns, volume, join(f.name))} target="_blank" rel="noreferrer">
+                        <Icon name="file" size={14} /> {f.name}
+                      </a>
+                    ),
+                },
+                { header: t("volumes.size"), className: "tabular muted", cell: (f) => (f.type === "dir" ? "—" : formatBytes(f.size)) },
+                { header: t("volumes.modified"), className: "muted", cell: (f) => <Age value={f.modified} /> },
+              ]}
+              actions={(f) => (
+                <>
+                  {f.type === "file" && (
+                    <a className="icon-button" href={api.volumes.fileUrl(ns, volume, join(f.name), true)} title={t("common.download")} aria-label={t("common.download")}>
+                      <Icon name="download" size={14} />
+                    </a>
+                  )}
+                  <DeleteButton label={t("common.delete")} onClick={() => setDeleting(f)} />
+                </>
+              )}
+            />
+          )}
         </Loaded>
         <div className="dropzone-hint">{t("volumes.dropHint")}</div>
       </div>
@@ -178,20 +166,12 @@ export default function VolumeBrowserPage({ params }: { params: Record<string, s
         </Dialog>
       )}
       {deleting && (
-        <ConfirmDialog
+        <DeleteDialog
           title={t("volumes.deleteFileTitle")}
-          message={t("common.deleteConfirm", { name: deleting.name })}
-          confirmLabel={t("common.delete")}
+          name={deleting.name}
+          remove={() => api.volumes.deleteFile(ns, volume, join(deleting.name))}
+          onDeleted={state.reload}
           onClose={() => setDeleting(null)}
-          onConfirm={async () => {
-            try {
-              await api.volumes.deleteFile(ns, volume, join(deleting.name));
-              toast.success(t("common.deleted", { name: deleting.name }));
-              state.reload();
-            } catch (err) {
-              toast.error(err);
-            }
-          }}
         />
       )}
     </div>

@@ -1,12 +1,14 @@
 import { useState } from "react";
 import { api } from "../../api/client";
-import { ConfirmDialog, Dialog } from "../../components/Dialog";
+import { CreateButton, DeleteButton } from "../../components/actions";
+import { DeleteDialog, Dialog } from "../../components/Dialog";
 import { TextInput } from "../../components/form";
 import { Icon } from "../../components/icons";
 import { Empty, Loaded, PageHeader } from "../../components/Page";
 import { useApi } from "../../components/refresh";
 import { Link, paths } from "../../components/router";
 import { useNamespace } from "../../components/Shell";
+import { DataTable } from "../../components/Table";
 import { formatBytes } from "../../components/time";
 import { useToast } from "../../components/toast";
 import { useI18n } from "../../i18n";
@@ -36,53 +38,33 @@ export default function VolumeListPage() {
     <div className="page">
       <PageHeader
         title={t("nav.volumes")}
-        actions={
-          <button className="btn btn-primary" onClick={() => setCreating(true)} data-testid="create-volume">
-            <Icon name="plus" />
-            {t("volumes.create")}
-          </button>
-        }
+        actions={<CreateButton label={t("volumes.create")} onClick={() => setCreating(true)} testId="create-volume" />}
       >
         <p className="page-subtitle">{t("volumes.explain")}</p>
       </PageHeader>
       <div className="card">
         <Loaded state={state}>
-          {(list) =>
-            list.items.length ? (
-              <table className="table" data-testid="volume-table">
-                <thead>
-                  <tr>
-                    <th>{t("common.name")}</th>
-                    <th>{t("volumes.files")}</th>
-                    <th>{t("volumes.size")}</th>
-                    <th className="actions-col" />
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.items.map((v) => (
-                    <tr key={v.name}>
-                      <td>
-                        <Link to={paths.volume(ns, v.name)} className="strong-link">
-                          <Icon name="volume" size={14} /> {v.name}
-                        </Link>
-                      </td>
-                      <td className="tabular">{v.files}</td>
-                      <td className="tabular muted">{formatBytes(v.bytes)}</td>
-                      <td className="actions-col">
-                        <button className="icon-button" aria-label={t("common.delete")} title={t("common.delete")} onClick={() => setDeleting(v.name)}>
-                          <Icon name="trash" size={14} />
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            ) : (
-              <Empty action={<button className="btn btn-primary" onClick={() => setCreating(true)}>{t("volumes.create")}</button>}>
-                {t("volumes.empty")}
-              </Empty>
-            )
-          }
+          {(list) => (
+            <DataTable
+              rows={list.items}
+              rowKey={(v) => v.name}
+              testId="volume-table"
+              empty={<Empty action={<CreateButton label={t("volumes.create")} onClick={() => setCreating(true)} bare />}>{t("volumes.empty")}</Empty>}
+              columns={[
+                {
+                  header: t("common.name"),
+                  cell: (v) => (
+                    <Link to={paths.volume(ns, v.name)} className="strong-link">
+                      <Icon name="volume" size={14} /> {v.name}
+                    </Link>
+                  ),
+                },
+                { header: t("volumes.files"), className: "tabular", cell: (v) => v.files },
+                { header: t("volumes.size"), className: "tabular muted", cell: (v) => formatBytes(v.bytes) },
+              ]}
+              actions={(v) => <DeleteButton label={t("common.delete")} onClick={() => setDeleting(v.name)} />}
+            />
+          )}
         </Loaded>
       </div>
       {creating && (
@@ -104,20 +86,13 @@ export default function VolumeListPage() {
         </Dialog>
       )}
       {deleting && (
-        <ConfirmDialog
+        <DeleteDialog
           title={t("volumes.deleteTitle")}
+          name={deleting}
           message={t("volumes.deleteConfirm", { name: deleting })}
-          confirmLabel={t("common.delete")}
+          remove={() => api.volumes.delete(ns, deleting)}
+          onDeleted={state.reload}
           onClose={() => setDeleting(null)}
-          onConfirm={async () => {
-            try {
-              await api.volumes.delete(ns, deleting);
-              toast.success(t("common.deleted", { name: deleting }));
-              state.reload();
-            } catch (err) {
-              toast.error(err);
-            }
-          }}
         />
       )}
     </div>

@@ -110,7 +110,7 @@ export function LogsTab({ run }: { run: WorkflowRun }) {
             {streaming && running ? (
               <span className="live-dot">{t("logs.live")}</span>
             ) : (
-              t("logs.lines", { n: lines.length })
+              t(lines.length === 1 ? "logs.line" : "logs.lines", { n: lines.length })
             )}
           </span>
           <Toggle checked={follow} onChange={setFollow} label={t("logs.follow")} />

@@ -3,7 +3,7 @@ import { lazy, Suspense, useState } from "react";
 import { api } from "../../api/client";
 import type { WorkflowRun } from "../../api/types";
 import { Code } from "../../components/Code";
-import { ConfirmDialog } from "../../components/Dialog";
+import { ConfirmDialog, DeleteDialog } from "../../components/Dialog";
 import { Icon } from "../../components/icons";
 import { Loaded, PageHeader, Spinner } from "../../components/Page";
 import { PhaseBadge } from "../../components/PhaseBadge";
@@ -174,20 +174,12 @@ function RunView({ run, reload }: { run: WorkflowRun; reload(): void }) {
         />
       )}
       {deleting && (
-        <ConfirmDialog
+        <DeleteDialog
           title={t("runs.deleteTitle")}
-          message={t("common.deleteConfirm", { name })}
-          confirmLabel={t("common.delete")}
+          name={name}
+          remove={() => api.runs.delete(ns, name)}
+          onDeleted={() => navigate(paths.runs(ns))}
           onClose={() => setDeleting(false)}
-          onConfirm={async () => {
-            try {
-              await api.runs.delete(ns, name);
-              toast.success(t("common.deleted", { name }));
-              navigate(paths.runs(ns));
-            } catch (err) {
-              toast.error(err);
-            }
-          }}
         />
       )}
     </>

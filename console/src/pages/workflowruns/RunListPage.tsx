@@ -4,6 +4,7 @@
 import { useState } from "react";
 import { api } from "../../api/client";
 import type { Phase } from "../../api/types";
+import { CreateButton, SearchBox } from "../../components/actions";
 import { useDebounced } from "../../components/debounce";
 import { Icon } from "../../components/icons";
 import { Select, Toggle } from "../../components/form";
@@ -59,12 +60,7 @@ export default function RunListPage() {
     <div className="page">
       <PageHeader
         title={t("nav.runs")}
-        actions={
-          <button className="btn btn-primary" onClick={() => setCreating(true)} data-testid="create-run">
-            <Icon name="plus" />
-            {t("runs.create")}
-          </button>
-        }
+        actions={<CreateButton label={t("runs.create")} onClick={() => setCreating(true)} testId="create-run" />}
       />
       <div className="toolbar">
         <div className="chips" role="group" aria-label={t("runs.phase")}>
@@ -79,16 +75,7 @@ export default function RunListPage() {
             </button>
           ))}
         </div>
-        <div className="search">
-          <Icon name="search" />
-          <input
-            className="input"
-            placeholder={t("runs.search")}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            data-testid="search"
-          />
-        </div>
+        <SearchBox value={name} onChange={setName} placeholder={t("runs.search")} testId="search" />
         <Select
           value={template}
           ariaLabel={t("runs.template")}

@@ -3,6 +3,7 @@ import { Empty } from "../../components/Page";
 import { PhaseBadge } from "../../components/PhaseBadge";
 import { Link, paths } from "../../components/router";
 import { Age, durationBetween } from "../../components/time";
+import { DataTable } from "../../components/Table";
 import { useI18n } from "../../i18n";
 import { TEMPLATE_LABEL } from "../../model/template";
 
@@ -22,44 +23,38 @@ export function RunTable({
   actions?(run: WorkflowRun): React.ReactNode;
 }) {
   const { t } = useI18n();
-  if (!runs.length) return <Empty>{t("runs.empty")}</Empty>;
   return (
-    <table className="table" data-testid="run-table">
-      <thead>
-        <tr>
-          <th>{t("common.name")}</th>
-          <th>{t("runs.phase")}</th>
-          {showTemplate && <th>{t("runs.template")}</th>}
-          <th>{t("runs.started")}</th>
-          <th>{t("runs.duration")}</th>
-          {actions && <th className="actions-col" />}
-        </tr>
-      </thead>
-      <tbody>
-        {runs.map((run) => {
-          const tpl = runTemplateName(run);
-          return (
-            <tr key={run.metadata.name} data-testid="run-row">
-              <td>
-                <Link to={paths.run(ns, run.metadata.name!)} className="strong-link">
-                  {run.metadata.name}
-                </Link>
-              </td>
-              <td>
-                <PhaseBadge phase={run.status?.phase ?? "Pending"} />
-              </td>
-              {showTemplate && (
-                <td>{tpl ? <Link to={paths.template(ns, tpl)}>{tpl}</Link> : <span className="muted">{t("runs.embedded")}</span>}</td>
-              )}
-              <td className="muted">
-                <Age value={run.status?.startTime ?? run.metadata.creationTimestamp} />
-              </td>
-              <td className="muted tabular">{durationBetween(run.status?.startTime, run.status?.completionTime)}</td>
-              {actions && <td className="actions-col">{actions(run)}</td>}
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <DataTable
+      rows={runs}
+      rowKey={(run) => run.metadata.name!}
+      testId="run-table"
+      rowTestId="run-row"
+      empty={<Empty>{t("runs.empty")}</Empty>}
+      columns={[
+        {
+          header: t("common.name"),
+          cell: (run) => (
+            <Link to={paths.run(ns, run.metadata.name!)} className="strong-link">
+              {run.metadata.name}
+            </Link>
+          ),
+        },
+        { header: t("runs.phase"), cell: (run) => <PhaseBadge phase={run.status?.phase ?? "Pending"} /> },
+        showTemplate && {
+          header: t("runs.template"),
+          cell: (run) => {
+            const tpl = runTemplateName(run);
+            return tpl ? <Link to={paths.template(ns, tpl)}>{tpl}</Link> : <span className="muted">{t("runs.embedded")}</span>;
+          },
+        },
+        { header: t("runs.started"), className: "muted", cell: (run) => <Age value={run.status?.startTime ?? run.metadata.creationTimestamp} /> },
+        {
+          header: t("runs.duration"),
+          className: "muted tabular",
+          cell: (run) => durationBetween(run.status?.startTime, run.status?.completionTime),
+        },
+      ]}
+      actions={actions}
+    />
   );
 }

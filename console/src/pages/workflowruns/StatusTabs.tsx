@@ -5,6 +5,7 @@ import { PhaseBadge } from "../../components/PhaseBadge";
 import { Link, paths } from "../../components/router";
 import { useNamespace } from "../../components/Shell";
 import { Age, durationBetween, formatTimestamp } from "../../components/time";
+import { SpecBlock, SpecTable } from "../../components/Table";
 import { useI18n } from "../../i18n";
 import { TemplateSpecView } from "../workflowtemplates/TemplateSpecView";
 
@@ -25,108 +26,46 @@ export function StatusTab({ run }: { run: WorkflowRun }) {
           [t("status.pod"), s.podName ? <code>{s.podName}</code> : null],
         ]}
       />
-      {!!s.conditions?.length && (
-        <section className="spec-block">
-          <h3>{t("status.conditions")}</h3>
-          <table className="table table-compact">
-            <thead>
-              <tr>
-                <th>{t("common.type")}</th>
-                <th>{t("status.status")}</th>
-                <th>{t("graph.reason")}</th>
-                <th>{t("runs.message")}</th>
-                <th>{t("status.lastTransition")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.conditions.map((c) => (
-                <tr key={c.type}>
-                  <td>{c.type}</td>
-                  <td className="mono">{c.status}</td>
-                  <td className="mono">{c.reason ?? "—"}</td>
-                  <td>{c.message ?? "—"}</td>
-                  <td className="muted">
-                    <Age value={c.lastTransitionTime} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
-      {!!s.steps?.length && (
-        <section className="spec-block">
-          <h3>{t("form.steps")}</h3>
-          <table className="table table-compact" data-testid="steps-table">
-            <thead>
-              <tr>
-                <th>{t("common.name")}</th>
-                <th>{t("runs.phase")}</th>
-                <th>{t("graph.exitCode")}</th>
-                <th>{t("runs.started")}</th>
-                <th>{t("runs.duration")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.steps.map((st) => (
-                <tr key={st.name}>
-                  <td>{st.name}</td>
-                  <td>
-                    <PhaseBadge phase={st.phase} />
-                  </td>
-                  <td className="mono">{st.exitCode ?? "—"}</td>
-                  <td className="muted">{formatTimestamp(st.startTime)}</td>
-                  <td className="muted tabular">{durationBetween(st.startTime, st.completionTime)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
-      {!!s.nodes && Object.keys(s.nodes).length > 0 && (
-        <section className="spec-block">
-          <h3>{t("status.nodes")}</h3>
-          <table className="table table-compact">
-            <thead>
-              <tr>
-                <th>{t("common.name")}</th>
-                <th>{t("runs.phase")}</th>
-                <th>{t("graph.childRun")}</th>
-                <th>{t("runs.duration")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {Object.entries(s.nodes).map(([name, n]) => (
-                <tr key={name}>
-                  <td>{name}</td>
-                  <td>
-                    <PhaseBadge phase={n.phase} />
-                  </td>
-                  <td>{n.workflowRunName ? <Link to={paths.run(ns, n.workflowRunName)}>{n.workflowRunName}</Link> : "—"}</td>
-                  <td className="muted tabular">{durationBetween(n.startTime, n.completionTime)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
-      {!!s.results?.length && (
-        <section className="spec-block">
-          <h3>{t("form.results")}</h3>
-          <table className="table table-compact" data-testid="results-table">
-            <tbody>
-              {s.results.map((r) => (
-                <tr key={r.name}>
-                  <td>
-                    <code>{r.name}</code>
-                  </td>
-                  <td className="mono pre">{r.value}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
+      <SpecTable
+        title={t("status.conditions")}
+        rows={s.conditions}
+        rowKey={(c) => c.type}
+        columns={[
+          { header: t("common.type"), cell: (c) => c.type },
+          { header: t("status.status"), className: "mono", cell: (c) => c.status },
+          { header: t("graph.reason"), className: "mono", cell: (c) => c.reason ?? "—" },
+          { header: t("runs.message"), cell: (c) => c.message ?? "—" },
+          { header: t("status.lastTransition"), className: "muted", cell: (c) => <Age value={c.lastTransitionTime} /> },
+        ]}
+      />
+      <SpecTable
+        title={t("form.steps")}
+        rows={s.steps}
+        rowKey={(st) => st.name}
+        testId="steps-table"
+        columns={[
+          { header: t("common.name"), cell: (st) => st.name },
+          { header: t("runs.phase"), cell: (st) => <PhaseBadge phase={st.phase} /> },
+          { header: t("graph.exitCode"), className: "mono", cell: (st) => st.exitCode ?? "—" },
+          { header: t("runs.started"), className: "muted", cell: (st) => formatTimestamp(st.startTime) },
+          { header: t("runs.duration"), className: "muted tabular", cell: (st) => durationBetween(st.startTime, st.completionTime) },
+        ]}
+      />
+      <SpecTable
+        title={t("status.nodes")}
+        rows={Object.entries(s.nodes ?? {})}
+        rowKey={([name]) => name}
+        columns={[
+          { header: t("common.name"), cell: ([name]) => name },
+          { header: t("runs.phase"), cell: ([, n]) => <PhaseBadge phase={n.phase} /> },
+          {
+            header: t("graph.childRun"),
+            cell: ([, n]) => (n.workflowRunName ? <Link to={paths.run(ns, n.workflowRunName)}>{n.workflowRunName}</Link> : "—"),
+          },
+          { header: t("runs.duration"), className: "muted tabular", cell: ([, n]) => durationBetween(n.startTime, n.completionTime) },
+        ]}
+      />
+      <NameValueTable title={t("form.results")} rows={s.results} testId="results-table" />
       {!!s.retriedStatus?.length && (
         <p className="muted small">{t("status.retried", { n: s.retriedStatus.length })}</p>
       )}
@@ -156,55 +95,50 @@ export function SpecsTab({ run }: { run: WorkflowRun }) {
           [t("run.queue"), spec.scheduler?.t9kScheduler?.queue],
         ]}
       />
-      {!!spec.params?.length && (
-        <section className="spec-block">
-          <h3>{t("form.params")}</h3>
-          <table className="table table-compact" data-testid="run-params">
-            <tbody>
-              {spec.params.map((p) => (
-                <tr key={p.name}>
-                  <td>
-                    <code>{p.name}</code>
-                  </td>
-                  <td className="mono pre">{p.value}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
-      {!!spec.workspaces?.length && (
-        <section className="spec-block">
-          <h3>{t("form.workspaces")}</h3>
-          <table className="table table-compact">
-            <tbody>
-              {spec.workspaces.map((w) => (
-                <tr key={w.name}>
-                  <td>
-                    <code>{w.name}</code>
-                  </td>
-                  <td className="mono">
-                    {w.persistentVolumeClaim
-                      ? `PVC ${w.persistentVolumeClaim.claimName}`
-                      : w.configMap
-                        ? `ConfigMap ${w.configMap.name}`
-                        : w.secret
-                          ? `Secret ${w.secret.secretName}`
-                          : "emptyDir"}
-                    {w.subPath ? ` · ${w.subPath}` : ""}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
+      <NameValueTable title={t("form.params")} rows={spec.params} testId="run-params" />
+      <SpecTable
+        title={t("form.workspaces")}
+        rows={spec.workspaces}
+        rowKey={(w) => w.name}
+        headless
+        columns={[
+          { cell: (w) => <code>{w.name}</code> },
+          {
+            className: "mono",
+            cell: (w) => (
+              <>
+                {w.persistentVolumeClaim
+                  ? `PVC ${w.persistentVolumeClaim.claimName}`
+                  : w.configMap
+                    ? `ConfigMap ${w.configMap.name}`
+                    : w.secret
+                      ? `Secret ${w.secret.secretName}`
+                      : "emptyDir"}
+                {w.subPath ? ` · ${w.subPath}` : ""}
+              </>
+            ),
+          },
+        ]}
+      />
       {resolved && (
-        <section className="spec-block">
-          <h3>{t("specs.resolvedTemplate")}</h3>
+        <SpecBlock title={t("specs.resolvedTemplate")}>
           <TemplateSpecView spec={resolved} />
-        </section>
+        </SpecBlock>
       )}
     </div>
+  );
+}
+
+/** Results and params as they came out or went in: name, then the value as written. */
+function NameValueTable({ title, rows, testId }: { title: string; rows?: { name: string; value?: string }[]; testId: string }) {
+  return (
+    <SpecTable
+      title={title}
+      rows={rows}
+      rowKey={(r) => r.name}
+      headless
+      testId={testId}
+      columns={[{ cell: (r) => <code>{r.name}</code> }, { className: "mono pre", cell: (r) => r.value }]}
+    />
   );
 }

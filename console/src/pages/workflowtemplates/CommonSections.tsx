@@ -1,6 +1,6 @@
-/** Params, workspaces and results of a template: the same rows for every type. */
-import type { ParamSpec, ResultDeclaration, WorkspaceDeclaration } from "../../api/types";
-import { Checkbox, ListEditor, TextInput, useFieldErrors } from "../../components/form";
+/** Labels, params, workspaces and results of a template: the same rows for every type. */
+import type { ParamSpec, ResultDeclaration, WorkflowTemplate, WorkspaceDeclaration } from "../../api/types";
+import { Checkbox, KeyValueEditor, ListEditor, TextInput, useFieldErrors } from "../../components/form";
 import { useI18n } from "../../i18n";
 import type { ReactNode } from "react";
 
@@ -15,6 +15,20 @@ function Cell({ path, children, grow }: { path: string; children: ReactNode; gro
         </div>
       ))}
     </div>
+  );
+}
+
+/** The template's own labels (metadata.labels), as key/value rows. */
+export function LabelsEditor({ doc, onChange }: { doc: WorkflowTemplate; onChange(doc: WorkflowTemplate): void }) {
+  const { t } = useI18n();
+  return (
+    <KeyValueEditor
+      value={doc.metadata?.labels}
+      onChange={(labels) => onChange({ ...doc, metadata: { ...doc.metadata, labels } })}
+      addLabel={t("form.addLabel")}
+      keyPlaceholder={t("form.key")}
+      valuePlaceholder={t("form.value")}
+    />
   );
 }
 

@@ -2,8 +2,8 @@
 import { useState } from "react";
 import { api } from "../../api/client";
 import type { WorkflowTemplate } from "../../api/types";
+import { SearchBox } from "../../components/actions";
 import { Dialog } from "../../components/Dialog";
-import { Icon } from "../../components/icons";
 import { Empty, Loaded } from "../../components/Page";
 import { useApi } from "../../components/refresh";
 import { useNamespace } from "../../components/Shell";
@@ -17,10 +17,7 @@ export function LoadTemplateDialog({ onPick, onClose }: { onPick(t: WorkflowTemp
   const [search, setSearch] = useState("");
   return (
     <Dialog title={t("templates.load")} onClose={onClose} testId="load-template-dialog">
-      <div className="search">
-        <Icon name="search" />
-        <input className="input" autoFocus placeholder={t("common.searchByName")} value={search} onChange={(e) => setSearch(e.target.value)} />
-      </div>
+      <SearchBox value={search} onChange={setSearch} placeholder={t("common.searchByName")} autoFocus />
       <Loaded state={state}>
         {(list) => {
           const items = list.items.filter((x) => x.metadata.name!.includes(search));

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { api } from "../../api/client";
 import { Code } from "../../components/Code";
-import { ConfirmDialog } from "../../components/Dialog";
+import { DeleteDialog } from "../../components/Dialog";
 import { Icon } from "../../components/icons";
 import { Loaded, PageHeader } from "../../components/Page";
 import { useApi } from "../../components/refresh";
@@ -9,7 +9,6 @@ import { navigate, paths, setQuery, useLocation } from "../../components/router"
 import { useNamespace } from "../../components/Shell";
 import { Tabs } from "../../components/Tabs";
 import { Age } from "../../components/time";
-import { useToast } from "../../components/toast";
 import { useI18n } from "../../i18n";
 import { effectiveType, TEMPLATE_LABEL } from "../../model/template";
 import { toYaml } from "../../model/yaml";
@@ -20,7 +19,6 @@ import { TemplateSpecView } from "./TemplateSpecView";
 export default function TemplateDetailPage({ params }: { params: Record<string, string> }) {
   const { t } = useI18n();
   const ns = useNamespace();
-  const toast = useToast();
   const { search } = useLocation();
   const tab = search.get("tab") ?? "specs";
   const state = useApi((signal) => api.templates.get(ns, params.name, signal), [ns, params.name]);
@@ -86,20 +84,12 @@ export default function TemplateDetailPage({ params }: { params: Record<string, 
             </div>
             {running && <CreateRunDialog template={tpl} onClose={() => setRunning(false)} />}
             {deleting && (
-              <ConfirmDialog
+              <DeleteDialog
                 title={t("templates.deleteTitle")}
-                message={t("common.deleteConfirm", { name: tpl.metadata.name! })}
-                confirmLabel={t("common.delete")}
+                name={tpl.metadata.name!}
+                remove={() => api.templates.delete(ns, tpl.metadata.name!)}
+                onDeleted={() => navigate(paths.templates(ns))}
                 onClose={() => setDeleting(false)}
-                onConfirm={async () => {
-                  try {
-                    await api.templates.delete(ns, tpl.metadata.name!);
-                    toast.success(t("common.deleted", { name: tpl.metadata.name! }));
-                    navigate(paths.templates(ns));
-                  } catch (err) {
-                    toast.error(err);
-                  }
-                }}
               />
             )}
           </>

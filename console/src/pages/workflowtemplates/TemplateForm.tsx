@@ -1,9 +1,9 @@
 /** The form half of the template editor (non-DAG types; the DAG designer has its own). */
 import type { Container, PodSpec, ResourceSpec, WorkflowTemplate, WorkflowTemplateSpec } from "../../api/types";
-import { Field, KeyValueEditor, Section, TextArea } from "../../components/form";
+import { Field, Section, TextArea } from "../../components/form";
 import { useI18n } from "../../i18n";
 import { defaultStep, effectiveType, isJobType, jobField } from "../../model/template";
-import { ParamsEditor, ResultsEditor, WorkspacesEditor } from "./CommonSections";
+import { LabelsEditor, ParamsEditor, ResultsEditor, WorkspacesEditor } from "./CommonSections";
 import { ContainersEditor } from "./ContainerEditor";
 import { JobForm, ResourceForm } from "./ResourceForm";
 
@@ -22,13 +22,7 @@ export function TemplateForm({ doc, onChange }: { doc: WorkflowTemplate; onChang
           <TextArea value={spec.description} onChange={(description) => setSpec({ description })} rows={2} testId="description" />
         </Field>
         <Field label={t("form.labels")} path="metadata.labels">
-          <KeyValueEditor
-            value={doc.metadata?.labels}
-            onChange={(labels) => onChange({ ...doc, metadata: { ...doc.metadata, labels } })}
-            addLabel={t("form.addLabel")}
-            keyPlaceholder={t("form.key")}
-            valuePlaceholder={t("form.value")}
-          />
+          <LabelsEditor doc={doc} onChange={onChange} />
         </Field>
       </Section>
 

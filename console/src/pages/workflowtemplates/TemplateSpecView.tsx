@@ -4,19 +4,11 @@ import type { Container, Rules, WorkflowTemplateSpec } from "../../api/types";
 import { Code } from "../../components/Code";
 import { FlowGraph } from "../../components/graph/FlowGraph";
 import { InfoGrid } from "../../components/Page";
+import { SpecBlock, SpecTable } from "../../components/Table";
 import { useI18n } from "../../i18n";
 import { edgesOf } from "../../model/dag";
 import { effectiveType, isJobType, jobField, scriptLanguage } from "../../model/template";
 import { toYaml } from "../../model/yaml";
-
-function Block({ title, children }: { title: ReactNode; children: ReactNode }) {
-  return (
-    <section className="spec-block">
-      <h3>{title}</h3>
-      {children}
-    </section>
-  );
-}
 
 function Mono({ children }: { children: ReactNode }) {
   return <code className="mono-inline">{children}</code>;
@@ -33,90 +25,62 @@ export function TemplateSpecView({ spec }: { spec: WorkflowTemplateSpec }) {
           [t("common.description"), spec.description || "—"],
         ]}
       />
-      {!!spec.params?.length && (
-        <Block title={t("form.params")}>
-          <table className="table table-compact">
-            <thead>
-              <tr>
-                <th>{t("common.name")}</th>
-                <th>{t("form.default")}</th>
-                <th>{t("common.description")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {spec.params.map((p) => (
-                <tr key={p.name}>
-                  <td>
-                    <Mono>{p.name}</Mono>
-                    {p.default === undefined || p.default === null ? <span className="required-tag">{t("form.required")}</span> : null}
-                  </td>
-                  <td className="mono">{p.default ?? "—"}</td>
-                  <td className="muted">{p.description || "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </Block>
-      )}
-      {!!spec.workspaces?.length && (
-        <Block title={t("form.workspaces")}>
-          <table className="table table-compact">
-            <thead>
-              <tr>
-                <th>{t("common.name")}</th>
-                <th>{t("form.mountPath")}</th>
-                <th>{t("common.description")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {spec.workspaces.map((w) => (
-                <tr key={w.name}>
-                  <td>
-                    <Mono>{w.name}</Mono>
-                    {w.optional && <span className="muted"> ({t("form.optional")})</span>}
-                    {w.readOnly && <span className="muted"> ({t("form.readOnly")})</span>}
-                  </td>
-                  <td className="mono">{w.mountPath || `/t9k/workspaces/${w.name}`}</td>
-                  <td className="muted">{w.description || "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </Block>
-      )}
-      {!!spec.results?.length && (
-        <Block title={t("form.results")}>
-          <table className="table table-compact">
-            <thead>
-              <tr>
-                <th>{t("common.name")}</th>
-                <th>{t("common.description")}</th>
-                <th>{t("form.value")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {spec.results.map((r) => (
-                <tr key={r.name}>
-                  <td>
-                    <Mono>{r.name}</Mono>
-                  </td>
-                  <td className="muted">{r.description || "—"}</td>
-                  <td className="mono">{r.value || "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </Block>
-      )}
+      <SpecTable
+        title={t("form.params")}
+        rows={spec.params}
+        rowKey={(p) => p.name}
+        columns={[
+          {
+            header: t("common.name"),
+            cell: (p) => (
+              <>
+                <Mono>{p.name}</Mono>
+                {p.default === undefined || p.default === null ? <span className="required-tag">{t("form.required")}</span> : null}
+              </>
+            ),
+          },
+          { header: t("form.default"), className: "mono", cell: (p) => p.default ?? "—" },
+          { header: t("common.description"), className: "muted", cell: (p) => p.description || "—" },
+        ]}
+      />
+      <SpecTable
+        title={t("form.workspaces")}
+        rows={spec.workspaces}
+        rowKey={(w) => w.name}
+        columns={[
+          {
+            header: t("common.name"),
+            cell: (w) => (
+              <>
+                <Mono>{w.name}</Mono>
+                {w.optional && <span className="muted"> ({t("form.optional")})</span>}
+                {w.readOnly && <span className="muted"> ({t("form.readOnly")})</span>}
+              </>
+            ),
+          },
+          { header: t("form.mountPath"), className: "mono", cell: (w) => w.mountPath || `/t9k/workspaces/${w.name}` },
+          { header: t("common.description"), className: "muted", cell: (w) => w.description || "—" },
+        ]}
+      />
+      <SpecTable
+        title={t("form.results")}
+        rows={spec.results}
+        rowKey={(r) => r.name}
+        columns={[
+          { header: t("common.name"), cell: (r) => <Mono>{r.name}</Mono> },
+          { header: t("common.description"), className: "muted", cell: (r) => r.description || "—" },
+          { header: t("form.value"), className: "mono", cell: (r) => r.value || "—" },
+        ]}
+      />
       {(type === "SeqPod" || type === "Pod") && (
-        <Block title={type === "SeqPod" ? t("form.steps") : t("form.containers")}>
+        <SpecBlock title={type === "SeqPod" ? t("form.steps") : t("form.containers")}>
           {((type === "SeqPod" ? spec.seqPod?.steps : spec.pod?.containers) ?? []).map((c) => (
             <ContainerView key={c.name} c={c} />
           ))}
-        </Block>
+        </SpecBlock>
       )}
       {type === "Resource" && spec.resource && (
-        <Block title={t("form.resource")}>
+        <SpecBlock title={t("form.resource")}>
           <InfoGrid
             rows={[
               [t("form.successRules"), <RulesView rules={spec.resource.successRules} />],
@@ -124,10 +88,10 @@ export function TemplateSpecView({ spec }: { spec: WorkflowTemplateSpec }) {
             ]}
           />
           <Code value={spec.resource.manifest ?? ""} readOnly maxHeight={360} />
-        </Block>
+        </SpecBlock>
       )}
       {type === "DAG" && spec.dag && (
-        <Block title={t("form.dag")}>
+        <SpecBlock title={t("form.dag")}>
           <FlowGraph
             height={320}
             nodes={spec.dag.templates.map((n) => ({ id: n.name, label: n.name, sublabel: n.workflowTemplateRef }))}
@@ -136,12 +100,12 @@ export function TemplateSpecView({ spec }: { spec: WorkflowTemplateSpec }) {
           <p className="muted small">
             {t("form.failureStrategy")}: <Mono>{spec.dag.failureStrategy ?? "StopAllWorkflowTemplates"}</Mono>
           </p>
-        </Block>
+        </SpecBlock>
       )}
       {isJobType(type) && (
-        <Block title={type}>
+        <SpecBlock title={type}>
           <Code value={toYaml(spec[jobField(type!)!] ?? {})} readOnly maxHeight={420} />
-        </Block>
+        </SpecBlock>
       )}
     </div>
   );

@@ -18,6 +18,7 @@ import {
 import "@xyflow/react/dist/style.css";
 import { api } from "../../../api/client";
 import type { DagNode, DagSpec, WorkflowTemplate } from "../../../api/types";
+import { SearchBox } from "../../../components/actions";
 import { layoutGraph, NODE_HEIGHT, NODE_WIDTH } from "../../../components/graph/layout";
 import { Icon } from "../../../components/icons";
 import { useApi } from "../../../components/refresh";
@@ -159,10 +160,7 @@ function Designer({ doc, onChange }: { doc: WorkflowTemplate; onChange(doc: Work
     <div className="designer" data-testid="dag-designer">
       <aside className="designer-palette card">
         <h3>{t("dag.templates")}</h3>
-        <div className="search">
-          <Icon name="search" />
-          <input className="input" placeholder={t("common.searchByName")} value={search} onChange={(e) => setSearch(e.target.value)} />
-        </div>
+        <SearchBox value={search} onChange={setSearch} placeholder={t("common.searchByName")} />
         <p className="muted small">{t("dag.dragHint")}</p>
         <ul className="palette-list">
           {palette.map((tpl) => (

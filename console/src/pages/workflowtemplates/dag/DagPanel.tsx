@@ -1,9 +1,9 @@
 /** Nothing selected: the DAG itself — description, labels, params, workspaces,
  * results, failure strategy. */
 import type { DagSpec, FailureStrategy, WorkflowTemplate } from "../../../api/types";
-import { Field, KeyValueEditor, Select, TextArea } from "../../../components/form";
+import { Field, Select, TextArea } from "../../../components/form";
 import { useI18n } from "../../../i18n";
-import { ParamsEditor, ResultsEditor, WorkspacesEditor } from "../CommonSections";
+import { LabelsEditor, ParamsEditor, ResultsEditor, WorkspacesEditor } from "../CommonSections";
 import { RefPicker } from "./RefPicker";
 
 export function DagPanel({
@@ -48,13 +48,7 @@ export function DagPanel({
         />
       </Field>
       <Field label={t("form.labels")}>
-        <KeyValueEditor
-          value={doc.metadata?.labels}
-          onChange={(labels) => onChange({ ...doc, metadata: { ...doc.metadata, labels } })}
-          addLabel={t("form.addLabel")}
-          keyPlaceholder={t("form.key")}
-          valuePlaceholder={t("form.value")}
-        />
+        <LabelsEditor doc={doc} onChange={onChange} />
       </Field>
       <h4>{t("form.params")}</h4>
       <ParamsEditor params={spec.params} onChange={(params) => set({ params })} />
