@@ -333,13 +333,7 @@ class Supervisor:
         assert c.fd is not None
         data = os.read(c.fd, 65536)
         if not data:
-            self.poller.unregister(c.fd)
-            del self.by_fd[c.fd]
-            os.close(c.fd)
-            c.fd = None
-            if c.pending:
-                self._log(c, [c.pending])
-                c.pending = b""
+            self._close_output(c)
             return
         lines = (c.pending + data).split(b"\n")
         c.pending = lines.pop()
@@ -377,7 +371,8 @@ class Supervisor:
                 c.exited = time.monotonic()
                 c.finished_at = rfc3339()
 
-    def _finish(self, c: Container) -> None:
+    def _close_output(self, c: Container) -> None:
+        """Stop reading the container's pipe and log its unfinished last line."""
         if c.fd is not None:
             self.poller.unregister(c.fd)
             del self.by_fd[c.fd]
@@ -386,6 +381,9 @@ class Supervisor:
         if c.pending:
             self._log(c, [c.pending])
             c.pending = b""
+
+    def _finish(self, c: Container) -> None:
+        self._close_output(c)
         if c.log_fd is not None:
             os.close(c.log_fd)
             c.log_fd = None

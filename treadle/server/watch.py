@@ -27,7 +27,7 @@ from starlette.responses import StreamingResponse
 from ..api.kinds import KindInfo
 from ..core.labels import parse_label_selector
 from ..errors import BadRequest, Gone
-from ..store.base import Obj
+from ..store.base import Obj, parse_resource_version
 from ..store.fields import parse_field_selector, selectable_fields
 from .state import ServerState
 from .status import error_body
@@ -68,16 +68,6 @@ def _field_value(obj: Obj, path: str) -> str:
     return "" if node is None else str(node)
 
 
-def _resource_version(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise BadRequest(f'"{text}" is not a resourceVersion of this store')
-    return value
-
-
 def _line(type_: str, obj: Obj) -> bytes:
     return (json.dumps({"type": type_, "object": obj}, separators=(",", ":")) + "\n").encode()
 
@@ -110,7 +100,7 @@ def watch_response(
     first: list[Change] = []
     position: int | None = None
     if resource_version:
-        since = _resource_version(resource_version)
+        since = parse_resource_version(resource_version)
         if since >= hub.floor:
             position = since  # all in memory
         else:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from treadle.errors import BadRequest, Gone
+from treadle.errors import Gone
 
 from ._db import FileState
 from .base import EventType, Obj, WatchEvent
@@ -76,17 +76,6 @@ def trim(conn: sqlite3.Connection, keep: int) -> None:
             "UPDATE meta SET value = ? WHERE key = 'trimmed_through' AND value < ?",
             (cutoff, cutoff),
         )
-
-
-def parse_rv(text: str) -> int:
-    """Raises BadRequest for text that is not a resourceVersion."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise BadRequest(f'"{text}" is not a resourceVersion of this store')
-    return value
 
 
 def gone(since: int, trimmed: int) -> Gone:

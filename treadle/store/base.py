@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from ..errors import BadRequest
+
 Obj = dict[str, Any]
 EventType = Literal["ADDED", "MODIFIED", "DELETED"]
 
@@ -29,6 +31,17 @@ class Page:
     """The store's resourceVersion when the list was taken: watch from here."""
     continue_token: str | None = None
     """Pass back as `continue_token` for the next page; None on the last page."""
+
+
+def parse_resource_version(text: str) -> int:
+    """A resourceVersion as the number it is. Raises BadRequest for other text."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise BadRequest(f'"{text}" is not a resourceVersion of this store')
+    return value
 
 
 class Store(Protocol):

@@ -33,7 +33,7 @@ from . import _history as history
 from . import _metadata as md
 from ._db import FileState, Synchronous, connect, ensure_schema, file_state
 from ._listing import build_list_query, decode_continue, encode_continue
-from .base import Obj, Page, WatchEvent
+from .base import Obj, Page, WatchEvent, parse_resource_version
 
 _MAX_IDLE_CONNECTIONS = 8
 _GENERATE_NAME_ATTEMPTS = 16
@@ -350,7 +350,7 @@ class SqliteStore:
         conn = self._connect()
         try:
             newest, trimmed = history.positions(conn)
-            start = history.parse_rv(since) if since else newest
+            start = parse_resource_version(since) if since else newest
             if start < trimmed:
                 raise history.gone(start, trimmed)
         except BaseException:
