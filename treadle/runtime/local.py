@@ -246,7 +246,7 @@ class LocalRuntime:
     def _reap_children(self) -> None:
         for uid, child in list(self._children.items()):
             if child.poll() is not None:
-                del self._children[uid]
+                self._children.pop(uid, None)  # another thread may have reaped it
 
     # -- observe ----------------------------------------------------------------------
 
@@ -352,7 +352,7 @@ class LocalRuntime:
         if unit is not None:
             if (self.root / uid).is_dir():
                 return unit
-            del self._units[uid]
+            self._units.pop(uid, None)
             return None
         if not _NAME.fullmatch(uid):
             return None
