@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import store_finished_runs
 
 from treadle.config import Home
-from treadle.store.sqlite import SqliteStore
 
 API = "batch.tensorstack.dev/v1beta1"
 NAMESPACE = "bench"
@@ -265,54 +265,6 @@ def _own_cpu() -> float:
 # -- phase 2: paging through many stored runs ------------------------------------------
 
 
-def seed(home: Home, count: int) -> None:
-    store = SqliteStore(home.database, synchronous="NORMAL")
-    try:
-        for i in range(count):
-            template = f"template-{i % 20}"
-            obj = store.create(
-                {
-                    "apiVersion": API,
-                    "kind": "WorkflowRun",
-                    "metadata": {
-                        "name": f"run-{i:06}",
-                        "namespace": NAMESPACE,
-                        "labels": {"batch.tensorstack.dev/workflowTemplate": template},
-                    },
-                    "spec": {
-                        "workflowTemplateRef": template,
-                        "params": [{"name": f"p{k}", "value": "x" * 40} for k in range(6)],
-                    },
-                }
-            )
-            obj["status"] = {
-                "phase": "Succeeded" if i % 4 else "Failed",
-                "message": "all 1 containers succeeded",
-                "startTime": "2026-01-01T00:00:00Z",
-                "completionTime": "2026-01-01T00:00:09Z",
-                "podName": f"run-{i:06}-pod",
-                "steps": [{"name": "main", "phase": "Succeeded", "exitCode": 0}],
-                "conditions": [
-                    {
-                        "type": "Completed",
-                        "status": "True",
-                        "reason": "Succeeded",
-                        "lastTransitionTime": "2026-01-01T00:00:09Z",
-                    }
-                ],
-                "workflowTemplateSpec": {
-                    "pod": {
-                        "containers": [
-                            {"name": "main", "image": "busybox", "command": ["sh", "-c", "echo hi"]}
-                        ]
-                    }
-                },
-            }
-            store.update_status(obj)
-    finally:
-        store.close()
-
-
 def page_times(url: str, limit: int) -> list[float]:
     times: list[float] = []
     with httpx.Client(base_url=url, timeout=60) as http:
@@ -335,7 +287,7 @@ def page_times(url: str, limit: int) -> list[float]:
 def phase_two(root: Path, count: int) -> bool:
     home = Home(root / "stored").ensure()
     started = time.monotonic()
-    seed(home, count)
+    store_finished_runs(home, NAMESPACE, count)
     print(f"phase 2: {count} stored runs (seeded in {time.monotonic() - started:.1f} s)")
     server = Server(home.root, controller=False)
     ok = True

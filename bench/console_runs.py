@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 import httpx
+from _common import store_finished_runs
 
 from treadle.config import Home
-from treadle.store.sqlite import SqliteStore
 
 API = "batch.tensorstack.dev/v1beta1"
 NS = "bench"
@@ -38,45 +38,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-
-
-def fill(home: Home, count: int) -> float:
-    started = time.perf_counter()
-    store = SqliteStore(home.database, synchronous="NORMAL")
-    for i in range(count):
-        template = f"template-{i % 20}"
-        obj = store.create(
-            {
-                "apiVersion": API,
-                "kind": "WorkflowRun",
-                "metadata": {
-                    "name": f"run-{i:06}",
-                    "namespace": NS,
-                    "labels": {"batch.tensorstack.dev/workflowTemplate": template},
-                },
-                "spec": {
-                    "workflowTemplateRef": template,
-                    "params": [{"name": f"p{k}", "value": "x" * 40} for k in range(4)],
-                },
-            }
-        )
-        obj["status"] = {
-            "phase": "Succeeded" if i % 5 else "Failed",
-            "message": "all 3 steps succeeded",
-            "startTime": "2026-11-25T14:26:29Z",
-            "completionTime": "2026-11-25T14:27:02Z",
-            "conditions": [
-                {
-                    "type": "Completed",
-                    "status": "True",
-                    "reason": "Succeeded",
-                    "lastTransitionTime": "2026-11-25T14:27:02Z",
-                }
-            ],
-        }
-        store.update_status(obj)
-    store.close()
-    return time.perf_counter() - started
 
 
 def free_port() -> int:
@@ -96,7 +57,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         home = Home(Path(tmp) / "home").ensure()
-        print(f"stored {args.count} runs in {fill(home, args.count):.1f}s")
+        print(f"stored {args.count} runs in {store_finished_runs(home, NS, args.count):.1f}s")
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115

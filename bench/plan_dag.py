@@ -16,21 +16,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+
+from _common import best_time
 
 from treadle.api.template import DagNode, DagSpec, ParamValue, WhenExpression
 from treadle.core.dag import NodeState, plan
-
-
-def best_time(fn: Callable[[], object], repeat: int) -> float:
-    """The fastest of `repeat` runs, in seconds (the least disturbed by noise)."""
-    times = []
-    for _ in range(repeat):
-        begin = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - begin)
-    return min(times)
 
 
 def fan_out(width: int) -> tuple[DagSpec, dict[str, NodeState]]:

@@ -17,25 +17,14 @@ from __future__ import annotations
 
 import argparse
 import random
-import time
-from collections.abc import Callable
 from typing import Any
 
 import yaml
+from _common import best_time
 
 from treadle.api.documents import parse_documents
 from treadle.api.template import WorkflowTemplate, WorkflowTemplateSpec
 from treadle.api.validate import validate
-
-
-def best_time(fn: Callable[[], object], repeat: int) -> float:
-    """The fastest of `repeat` runs, in seconds (the least disturbed by noise)."""
-    times = []
-    for _ in range(repeat):
-        begin = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - begin)
-    return min(times)
 
 
 def dag_template(count: int) -> dict[str, Any]:
