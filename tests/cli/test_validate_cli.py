@@ -185,3 +185,9 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "nope.yaml"
     line = one_clear_line(validate(missing))
     assert f"{missing}: no such file or directory" in line
+
+
+def test_no_documents_is_an_error_not_a_pass() -> None:
+    done = validate("-", stdin="# only a comment\n")
+    assert done.returncode != 0
+    assert "no documents found in -" in done.stderr

@@ -9,7 +9,7 @@ import typer
 from ..api.documents import Document, read_documents
 from ..api.template import WorkflowTemplate, WorkflowTemplateSpec
 from ..api.validate import describe, validate
-from ..errors import TreadleError
+from ..errors import BadRequest, TreadleError
 from .app import app, handles_errors, out, report
 
 
@@ -49,7 +49,8 @@ def validate_command(
             continue
         out.print(f"ok  {_label(doc.data)}  ({doc.source})")
     if not docs:
-        out.print("no documents found")
+        # Nothing checked is not "valid": a wrong path or an empty pipe is a mistake.
+        raise BadRequest("no documents found in " + ", ".join(files))
     if failed:
         raise typer.Exit(2)
 
