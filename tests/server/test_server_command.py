@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 
 from treadle.config import Home
-from treadle.controller.manager import LEASE_NAME, LEASE_TTL
-from treadle.store.lease import Lease
+from treadle.controller.manager import LEASE_TTL
+from treadle.store.lease import CONTROLLER_LEASE, Lease
 from treadle.store.sqlite import SqliteStore
 
 from .conftest import serve
@@ -119,7 +119,7 @@ def test_server_on_a_public_address_prints_its_new_token_once(tmp_path: Path) ->
 def test_server_waits_for_the_lease_then_takes_over(tmp_path: Path) -> None:
     home = Home(tmp_path / "home").ensure()
     store = SqliteStore(home.database)
-    other = Lease(store, LEASE_NAME, "elsewhere:1", LEASE_TTL)
+    other = Lease(store, CONTROLLER_LEASE, "elsewhere:1", LEASE_TTL)
     assert other.acquire()
     try:
         with serve(home.root) as s, s.client() as c:

@@ -19,7 +19,7 @@ from ..errors import BadRequest, NotFound, ValidationError
 from ..runtime.local import LocalRuntime
 from ..store.base import Obj, Page, WatchEvent
 from ..store.events import events_for
-from ..store.lease import Lease
+from ..store.lease import CONTROLLER_LEASE, Lease
 from ..store.sqlite import SqliteStore
 from .admission import check_update, merge_applied, prepare
 from .base import RunLogLine
@@ -41,8 +41,11 @@ class EmbeddedClient:
         self.home = home.ensure()
         self.store = SqliteStore(home.database)
         self.runtime = LocalRuntime(home.pods, sandbox_setting())
+        self._lease: Lease | None = None
 
     def close(self) -> None:
+        if self._lease is not None:
+            self._lease.close()
         self.store.close()
 
     # -- objects ---------------------------------------------------------------------
@@ -195,7 +198,11 @@ class EmbeddedClient:
     # -- the controller ----------------------------------------------------------------
 
     def controller_holder(self) -> str | None:
-        return Lease(self.store, "controller", "", 15.0).holder()
+        """Who drives this data directory now (None: nobody)."""
+        if self._lease is None:
+            # Only read, never taken: an observer's view of the controller's lease.
+            self._lease = Lease(self.store, CONTROLLER_LEASE, "", 1.0)
+        return self._lease.holder()
 
     def ensure_controller(self) -> None:
         """Start a controller for this data directory in the background if none runs.

@@ -20,7 +20,7 @@ from ..errors import Gone, TreadleError
 from ..runtime.base import Runtime
 from ..runtime.unitdir import process_alive
 from ..store.base import Obj, Store
-from ..store.lease import Lease
+from ..store.lease import CONTROLLER_LEASE, Lease
 from .context import Context, utcnow
 from .jobs import reconcile_job
 from .kubelet import Kubelet
@@ -32,7 +32,6 @@ WORKERS = 3
 """Reconcile threads: a slow pass over one run (a DAG of a thousand nodes, a step's
 events) must not hold up a pod that just finished. The queue never hands one key to
 two workers at once."""
-LEASE_NAME = "controller"
 LEASE_TTL = 15.0
 RENEW_EVERY = 5.0
 
@@ -67,7 +66,7 @@ class Manager:
         self.queue = WorkQueue()
         self.ctx = Context(store, runtime, home, clock, enqueue=self.queue.add)
         self.kubelet = Kubelet(self.ctx)
-        self.lease = Lease(store, LEASE_NAME, holder or holder_id(), LEASE_TTL)
+        self.lease = Lease(store, CONTROLLER_LEASE, holder or holder_id(), LEASE_TTL)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.reconciles = 0
@@ -137,7 +136,7 @@ class Manager:
         host, _, pid = holder.rpartition(":")
         if host != socket.gethostname() or not pid.isdigit() or process_alive(int(pid), "-"):
             return False
-        Lease(self.store, LEASE_NAME, holder, LEASE_TTL).release()
+        Lease(self.store, CONTROLLER_LEASE, holder, LEASE_TTL).release()
         return self.lease.acquire()
 
     def busy(self) -> bool:

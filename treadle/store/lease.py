@@ -29,6 +29,10 @@ def _database_of(store: Store | str | Path) -> Path:
     return path
 
 
+CONTROLLER_LEASE = "controller"
+"""The lease held by the one controller that drives a data directory."""
+
+
 class Lease:
     """The lease `name` as seen by `holder` (e.g. `host:pid`), kept in the database
     of `store` (a `SqliteStore`, or the path of its file).
