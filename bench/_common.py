@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from treadle.config import Home
 from treadle.store.sqlite import SqliteStore
+
+# Benchmarks run as scripts from bench/; what they share with the tests (how to drive
+# this machine's Chromium, free ports) is defined once, in the tests' support module.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port
+
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "best_time", "free_port", "store_finished_runs"]
 
 API = "batch.tensorstack.dev/v1beta1"
 

@@ -13,8 +13,6 @@ took longer than `--budget` seconds. Needs the console built (console/build.sh).
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,36 +21,19 @@ import time
 from pathlib import Path
 
 import httpx
-from _common import store_finished_runs
+from _common import CHROMIUM, CHROMIUM_ARGS, free_port, store_finished_runs
 
 from treadle.config import Home
 
 API = "batch.tensorstack.dev/v1beta1"
 NS = "bench"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=10000)
     parser.add_argument("--budget", type=float, default=1.0)
-    parser.add_argument(
-        "--chromium", default=os.environ.get("TREADLE_CHROMIUM", "/usr/bin/chromium")
-    )
+    parser.add_argument("--chromium", default=CHROMIUM)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:

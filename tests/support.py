@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -13,6 +14,27 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 TREADLE = ROOT / ".venv" / "bin" / "treadle"
+
+CHROMIUM = os.environ.get("TREADLE_CHROMIUM", "/usr/bin/chromium")
+"""Debian's Chromium, which browser tests and benchmarks drive (never a downloaded one)."""
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    # Without these Chromium keeps reaching for hosts this machine cannot reach.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
 
 GREET_TEMPLATE = """\
 apiVersion: batch.tensorstack.dev/v1beta1

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,25 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "treadle" / "server" / "static"
 ARTIFACTS = ROOT / "artifacts" / "console"
-CHROMIUM = os.environ.get("TREADLE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _ensure_console_built() -> None:
@@ -52,7 +37,7 @@ def _ensure_console_built() -> None:
 class Server:
     def __init__(self, home: Path) -> None:
         self.home = home
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(home.parent / "server.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
