@@ -26,6 +26,7 @@ from .metrics import Metrics, MetricsMiddleware
 from .namespaces import router as namespaces_router
 from .ops import router as ops_router
 from .ops import version
+from .openapi import install as install_openapi
 from .resources import resources_router
 from .runs import router as runs_router
 from .state import ServerClient, ServerState
@@ -100,6 +101,7 @@ def create_app(
     )
     app.state.treadle = state
     install_error_handlers(app, console.not_found)
+    install_openapi(app)
     for router in (
         ops_router,
         namespaces_router,

@@ -26,6 +26,10 @@ from .status import JSONResponse
 from .watch import watch_response
 
 PATCH_ATTEMPTS = 8
+MAX_PAGE = 2**31
+"""A larger `limit` lists everything just the same; the store's integers stay small."""
+MAX_WATCH_SECONDS = 366 * 24 * 3600
+"""A longer watch `timeoutSeconds` is a watch that does not end by itself."""
 MERGE_PATCH = "application/merge-patch+json"
 _UNSUPPORTED_PATCHES = (
     "application/json-patch+json",
@@ -57,11 +61,11 @@ def list_params(
     return ListParams(
         label_selector,
         field_selector,
-        limit,
+        None if limit is None else min(limit, MAX_PAGE),
         continue_token,
         watch,
         resource_version,
-        timeout_seconds,
+        None if timeout_seconds is None else min(timeout_seconds, MAX_WATCH_SECONDS),
     )
 
 
