@@ -65,6 +65,10 @@ def main() -> int:
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.1)
+            # The admin token, as the CLI on this machine reads it; the browser opens
+            # the console with it, as the server's printed address does.
+            token = home.token_file.read_text().strip()
+            client.headers["Authorization"] = f"Bearer {token}"
             query = {"limit": 50, "labelSelector": "!batch.tensorstack.dev/workflowRun"}
             times = []
             for _ in range(7):
@@ -90,7 +94,7 @@ def main() -> int:
                     rows.nth(49).wait_for()
                     return time.perf_counter() - t0
 
-                cold = first_page(lambda: tab.goto(f"{url}/ns/{NS}/workflowruns"))
+                cold = first_page(lambda: tab.goto(f"{url}/ns/{NS}/workflowruns?token={token}"))
                 warm = first_page(lambda: tab.reload())
                 t0 = time.perf_counter()
                 first_name = rows.first.inner_text()

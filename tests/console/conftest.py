@@ -1,20 +1,26 @@
 """Browser tests of the console against a real `treadle server`.
 
 One server per session (its own data directory and port), one Chromium (Debian's,
-at /usr/bin/chromium) and a fresh page per test. Every test fails if the browser
-logged a console error or an uncaught exception. Screenshots go to
-`artifacts/console/` (git-ignored).
+at /usr/bin/chromium) and a fresh page per test. The server asks for a token, as a
+real one does: each page first opens the console address the server printed (with
+the admin token in it), as the owner does, and the tests' own API calls send the
+token the CLI reads from the data directory. Every test fails if the browser logged
+a console error or an uncaught exception. Screenshots go to `artifacts/console/`
+(git-ignored).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -35,7 +41,7 @@ def _ensure_console_built() -> None:
 
 
 class Server:
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *options: str) -> None:
         self.home = home
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -50,23 +56,29 @@ class Server:
                 "server",
                 "--port",
                 str(self.port),
+                *options,
             ],
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"},
         )
-        self.api = httpx.Client(base_url=self.url, timeout=30)
+        self.console_url = self._printed_console_url()
+        token = (home / "token").read_text().strip() if (home / "token").exists() else ""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.api = httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def _printed_console_url(self) -> str:
+        """The console's address the server prints once it listens."""
         deadline = time.monotonic() + 30
+        log = Path(self.log.name)
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"treadle server exited; see {self.log.name}")
-            try:
-                if self.api.get("/healthz").status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+            found = re.search(r"^console: (\S+)$", log.read_text(errors="replace"), re.M)
+            if found:
+                return found[1]
             time.sleep(0.1)
-        raise RuntimeError("treadle server did not start")
+        raise RuntimeError(f"treadle server printed no console address; see {self.log.name}")
 
     # -- helpers for arranging state through the API ---------------------------------
 
@@ -107,7 +119,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
@@ -122,18 +134,28 @@ def browser() -> Iterator[object]:
 class Page:
     """A Playwright page plus the console errors it collected and a screenshot helper."""
 
-    def __init__(self, page: object, server: Server) -> None:
+    def __init__(self, page: Any, server: Server) -> None:
         self.page = page
         self.server = server
         self.errors: list[str] = []
         self.allowed: list[str] = []
+        self.opened = False
 
     def allow_console_error(self, text: str) -> None:
         """A test that provokes a failing request says so (Chromium logs every non-2xx)."""
         self.allowed.append(text)
 
     def goto(self, path: str) -> None:
-        self.page.goto(self.server.url + path)
+        """Open `path`; the first time through the printed address, whose token the
+        console keeps (and drops from the address bar)."""
+        if self.opened:
+            self.page.goto(self.server.url + path)
+            return
+        self.opened = True
+        query = urlsplit(self.server.console_url).query
+        split = urlsplit(path)
+        joined = "&".join(q for q in (split.query, query) if q)
+        self.page.goto(self.server.url + split.path + (f"?{joined}" if joined else ""))
 
     def shot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -144,7 +166,7 @@ class Page:
 
 
 @pytest.fixture
-def ui(browser: object, server: Server) -> Iterator[Page]:
+def ui(browser: Any, server: Server) -> Iterator[Page]:
     context = browser.new_context(
         viewport={"width": 1440, "height": 900}, locale="en-US", accept_downloads=True
     )

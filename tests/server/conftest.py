@@ -3,7 +3,11 @@ temporary data directory; httpx talks to them over TCP.
 
 One server with a controller serves the whole test run (runs need one); each test
 works in a namespace of its own, so tests do not see each other's objects. Tests
-that need another configuration (tokens, no controller) start their own.
+that need another configuration (no controller, other names) start their own.
+
+Every server requires a token, as a real one does: `Served.client()` carries the
+admin token its data directory holds (the owner's clients read it from there),
+`Served.anonymous()` carries none.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from treadle.config import Home
 from treadle.server import create_app
 from treadle.server.serve import TreadleServer, make_server
 from treadle.server.state import ServerState
+from treadle.server.tokens import load_admin_token
 
 # Nothing in these tests may start a controller process of its own.
 os.environ["TREADLE_NO_AUTOSTART"] = "1"
@@ -48,9 +53,21 @@ class Served:
         state: ServerState = self.app.state.treadle
         return state
 
+    @property
+    def token(self) -> str:
+        """The admin token, as the owner's clients read it: from the data directory."""
+        token = load_admin_token(self.home)
+        assert token, "the server made no admin token"
+        return token
+
     def client(self, token: str | None = None) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        """A client with `token`, by default the admin's."""
+        headers = {"Authorization": f"Bearer {token or self.token}"}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def anonymous(self) -> httpx.Client:
+        """A client that sends no token, as a stray process or web page would."""
+        return httpx.Client(base_url=self.url, timeout=30)
 
 
 @contextmanager

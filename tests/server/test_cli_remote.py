@@ -1,4 +1,5 @@
-"""The CLI against a server (`--server URL`): the same commands, over HTTP."""
+"""The CLI against a server (`--server URL`): the same commands, over HTTP. It runs
+on the server's machine with the server's data directory, whose admin token it sends."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import yaml
 
 from .conftest import Served, template
 
+CLI = [sys.executable, "-m", "treadle.cli.main"]
+
 
 def treadle(served: Served, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
     env.pop("TREADLE_HOME", None)
     return subprocess.run(
-        [sys.executable, "-m", "treadle.cli.main", "--server", served.url, *args],
+        [*CLI, "--home", str(served.home.root), "--server", served.url, *args],
         capture_output=True,
         text=True,
         timeout=120,

@@ -26,7 +26,7 @@ CM = kind("configmap")
 
 @pytest.fixture
 def client(served: Served) -> Iterator[HttpClient]:
-    c = HttpClient(served.url)
+    c = HttpClient(served.url, token=served.token)
     yield c
     c.close()
 
@@ -118,7 +118,7 @@ def test_volume_path_is_the_volume_files_url(client: HttpClient, ns: str, served
 
 
 def test_missing_token_raises_unauthorized(tmp_path_factory: pytest.TempPathFactory) -> None:
-    with serve(tmp_path_factory.mktemp("tok"), token_policy="required", run_controller=False) as s:
+    with serve(tmp_path_factory.mktemp("tok"), run_controller=False) as s:
         with pytest.raises(Unauthorized):
             HttpClient(s.url).list(CM, "default")
         token = s.state.auth.admin_token

@@ -61,8 +61,9 @@ def test_sigterm_stops_the_server_with_a_watch_open(tmp_path: Path) -> None:
     )
     try:
         wait_ready(url, proc)
+        token = Home(tmp_path / "home").token_file.read_text().strip()
         with (
-            httpx.Client(base_url=url) as c,
+            httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as c,
             c.stream(
                 "GET",
                 "/api/v1/namespaces/default/configmaps",

@@ -14,10 +14,11 @@ from .conftest import WF, Served, start_run, step_running, wait_for
 
 
 def exec_url(served: Served, ns: str, name: str, **query: str) -> str:
-    params = "&".join(f"{k}={v}" for k, v in query.items())
+    """The terminal's address with the admin token in it, as the console opens it."""
+    params = "&".join(f"{k}={v}" for k, v in {**query, "token": served.token}.items())
     return (
         served.url.replace("http://", "ws://") + f"{WF}/namespaces/{ns}/workflowruns/"
-        f"{name}/exec" + (f"?{params}" if params else "")
+        f"{name}/exec?{params}"
     )
 
 

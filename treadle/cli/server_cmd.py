@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..config import SERVER_ENV, resolve_home
+from ..config import SERVER_ENV, TOKEN_ENV, resolve_home
 from ..errors import BadRequest
 from .app import app, handles_errors, out
 from .state import options
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from ..server.auth import TokenPolicy
     from ..server.tokens import TokenStore
 
-POLICIES: dict[str, TokenPolicy] = {"auto": "auto", "token": "required", "none": "none"}
+POLICIES: dict[str, TokenPolicy] = {"token": "required", "none": "none"}
 
 token_app = typer.Typer(
     help="API tokens that may read, or read and write, one namespace of a server.",
@@ -46,9 +47,18 @@ def server_command(
         str,
         typer.Option(
             "--auth",
-            help="auto: a token is needed unless HOST is loopback; token: always; none: never",
+            help="token: every API request needs a token (on loopback too); "
+            "none: none does, and any local program or step can act as you",
         ),
-    ] = "auto",
+    ] = "token",
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="Another name clients reach this server by (a proxy's, a DNS name); "
+            "repeatable; * for any",
+        ),
+    ] = None,
     controller: Annotated[
         bool,
         typer.Option("--controller/--no-controller", help="Drive runs in this process"),
@@ -58,33 +68,54 @@ def server_command(
     """Serve the API and console of a data directory; drives its runs. Stops
     gracefully on Ctrl-C or SIGTERM (running steps keep running)."""
     from ..server import create_app
-    from ..server.auth import is_loopback
     from ..server.serve import make_server
 
     policy = POLICIES.get(auth)
     if policy is None:
-        raise BadRequest(f'--auth "{auth}": use auto, token or none')
+        raise BadRequest(f'--auth "{auth}": use token or none')
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
     data = resolve_home(home or options.home)
     application = create_app(
         data,
         host=host,
         token_policy=policy,
+        allowed_hosts=allowed_host or (),
         run_controller=controller,
     )
     policy_state = application.state.treadle.auth
-    server = make_server(application, host, port, log_level=log_level.lower())
-    out.print(f"Treadle server on {_url(host, port)}  (data: {data.root})")
-    if policy_state.required:
-        if policy_state.generated:
-            out.print(f"admin token (shown once; kept in {data.token_file}):")
-            out.print(f"  {policy_state.admin_token}", markup=False)
-        else:
-            out.print(f"admin token: in {data.token_file}")
-        out.print(f"clients: {SERVER_ENV}={_url(host, port)} TREADLE_TOKEN=<token> treadle …")
-    elif not is_loopback(host):
-        out.print("[yellow]warning[/yellow]: no token is required on a non-loopback address")
+    url = _url(host, port)
+    server = make_server(
+        application,
+        host,
+        port,
+        log_level=log_level.lower(),
+        on_started=lambda: _print_access(
+            url, data.token_file, policy_state.admin_token, policy_state.required
+        ),
+    )
+    out.print(f"Treadle server on {url}  (data: {data.root})")
     server.run()
+
+
+def _print_access(url: str, token_file: Path, token: str | None, required: bool) -> None:
+    """How the owner gets in: the console's address with the admin token in it (the
+    console keeps the token and drops it from the address bar), printed at every
+    start, and where the CLI finds the token."""
+    if not required:
+        out.print(
+            "[bold red]WARNING: --auth none: no token is asked for.[/bold red] Every program "
+            "that can reach this address (every step of every run, any other user of "
+            "this machine, and every machine of the network on a non-loopback address) "
+            "can read all secrets and run commands as you."
+        )
+        out.print(f"console: {url}/", markup=False)
+        return
+    out.print(f"console: {url}/?token={token}", markup=False)
+    out.print(
+        f"admin token: in {token_file}; the CLI on this machine reads it "
+        f"({SERVER_ENV}={url} treadle …), elsewhere set {TOKEN_ENV}",
+        markup=False,
+    )
 
 
 def _token_store() -> TokenStore:

@@ -1,4 +1,4 @@
-"""Global options (`--home`, `--server`) and the client they select."""
+"""Global options (`--home`, `--server`, `--token`) and the client they select."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import os
 from dataclasses import dataclass
 
 from ..client.base import Client
-from ..config import SERVER_ENV, resolve_home
+from ..client.http import is_loopback_url
+from ..config import SERVER_ENV, Home, resolve_home
 
 
 @dataclass
@@ -28,9 +29,30 @@ def client() -> Client:
         if server:
             from ..client.http import HttpClient
 
-            _client = HttpClient(server, token=options.token)
+            _client = HttpClient(server, token=server_token(server))
         else:
             from ..client.embedded import EmbeddedClient
 
             _client = EmbeddedClient(resolve_home(options.home))
     return _client
+
+
+def server_token(server: str) -> str | None:
+    """The token for `server`: `--token` / TREADLE_TOKEN, else, for a server on this
+    machine, the admin token of the data directory (`--home` / TREADLE_HOME / the
+    default), as the owner's own server keeps it there. It is never sent to another
+    machine."""
+    if options.token:
+        return options.token
+    if not is_loopback_url(server):
+        return None
+    return admin_token_of(resolve_home(options.home))
+
+
+def admin_token_of(home: Home) -> str | None:
+    # Read here rather than through treadle.server.tokens, which would import the
+    # whole server (FastAPI) into every CLI command.
+    try:
+        return home.token_file.read_text().strip() or None
+    except OSError:
+        return None

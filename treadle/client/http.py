@@ -9,10 +9,11 @@ runs, so `ensure_controller` has nothing to do.
 from __future__ import annotations
 
 import builtins
+import ipaddress
 import json
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -48,6 +49,23 @@ _ERRORS: dict[int, type[TreadleError]] = {
 
 class ServerError(TreadleError):
     """The server failed (5xx), or could not be reached."""
+
+
+NO_TOKEN_HINT = (
+    "no token was sent: pass --token or set TREADLE_TOKEN; on the server's own machine "
+    "the CLI reads the admin token from the data directory (--home / TREADLE_HOME)"
+)
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether `url` names this machine (loopback), where the owner's tokens may go."""
+    host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _ns(namespace: str | None) -> str:
@@ -99,6 +117,7 @@ class HttpClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._has_token = bool(token)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(
             base_url=self.base_url, headers=headers, timeout=timeout, transport=transport
@@ -124,7 +143,10 @@ class HttpClient:
             body = response.json()
         except ValueError:
             body = None
-        raise error_from_status(response.status_code, body, response.text.strip())
+        error = error_from_status(response.status_code, body, response.text.strip())
+        if isinstance(error, Unauthorized) and not self._has_token:
+            raise Unauthorized(f"{error}; {NO_TOKEN_HINT}")
+        raise error
 
     def _lines(
         self,
@@ -349,4 +371,10 @@ def _kind_info(doc: Any) -> KindInfo:
     return found
 
 
-__all__ = ["HttpClient", "ServerError", "collection_path", "error_from_status"]
+__all__ = [
+    "HttpClient",
+    "ServerError",
+    "collection_path",
+    "error_from_status",
+    "is_loopback_url",
+]

@@ -10,7 +10,7 @@ routes (FastAPI runs them in its threadpool) and streams have threads of their o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -24,9 +24,9 @@ from .console import STATIC_DIR, Console
 from .controller import ControllerRunner
 from .metrics import Metrics, MetricsMiddleware
 from .namespaces import router as namespaces_router
+from .openapi import install as install_openapi
 from .ops import router as ops_router
 from .ops import version
-from .openapi import install as install_openapi
 from .resources import resources_router
 from .runs import router as runs_router
 from .state import ServerClient, ServerState
@@ -34,6 +34,7 @@ from .status import JSONResponse, install_error_handlers
 from .terminal import router as terminal_router
 from .triggers import router as triggers_router
 from .volumes import router as volumes_router
+from .webguard import HostPolicy, WebGuard
 
 THREADPOOL_SIZE = 64
 """Workers for blocking routes; streams do not use them."""
@@ -46,19 +47,22 @@ def create_app(
     home: Home,
     *,
     host: str = "127.0.0.1",
-    token_policy: TokenPolicy = "auto",
+    token_policy: TokenPolicy = "required",
+    allowed_hosts: Iterable[str] = (),
     run_controller: bool = True,
     static_dir: Path | None = None,
 ) -> FastAPI:
-    """The server of `home`, for a socket bound to `host` (which decides whether
-    tokens are needed under the `auto` policy). `run_controller=False` serves the
+    """The server of `home`, for a socket bound to `host`: it answers to that name,
+    `localhost`, this machine's name, IP addresses and `allowed_hosts` (webguard.py).
+    `token_policy="none"` serves without tokens. `run_controller=False` serves the
     API without driving runs (tests, or when a separate controller process is wanted).
 
-    If the admin token was generated now, `app.state.treadle.auth.generated` is True
-    and the caller should show `auth.admin_token` once."""
+    `app.state.treadle.auth.admin_token` is what the caller shows the owner
+    (`treadle server` prints the console's address with it at every start)."""
     home = home.ensure()
     client = ServerClient(home)
-    auth = AuthPolicy.for_bind(home, host, token_policy)
+    auth = AuthPolicy.load(home, token_policy)
+    hosts = HostPolicy.for_bind(host, allowed_hosts)
     controller = ControllerRunner(client.store, client.runtime, home) if run_controller else None
 
     def controller_numbers() -> tuple[bool, int, int, float]:
@@ -112,8 +116,10 @@ def create_app(
         resources_router(),
     ):
         app.include_router(router)
-    # Added last = outermost: metrics also count the requests auth turns away.
+    # Added last = outermost: metrics also count the requests auth turns away, and
+    # the web checks come before the token, so a rebound name learns nothing.
     app.add_middleware(AuthMiddleware, policy=auth)
+    app.add_middleware(WebGuard, hosts=hosts)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
 

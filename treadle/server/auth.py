@@ -1,9 +1,10 @@
-"""Who may call the API (docs/api.md, Auth).
+"""Who may call the API (docs/api.md, Auth; README, Security).
 
-Policy `auto` (the default): a server bound to a loopback address needs no token; on
-any other address every API request needs `Authorization: Bearer <token>` (or
-`?token=` on a GET, a WebSocket or an event-listener POST, which cannot always set
-headers). `required` asks for a token on loopback too; `none` never does.
+Every API request needs `Authorization: Bearer <token>` (or `?token=` on a GET, a
+WebSocket or an event-listener POST, which cannot always set headers), on every
+address: loopback too, because every process of this machine (a step, another
+user's program) and every web page the owner's browser opens can reach loopback.
+Policy `none` (`treadle server --auth none`) is the owner's explicit opt-out.
 
 Tokens: the admin token may do anything. A namespace token may read (`read`), or
 read and write (`write`), one namespace: the paths under `…/namespaces/<ns>/…`,
@@ -16,25 +17,16 @@ Open to all: `/healthz`, `/readyz`, the API docs and the console's static files.
 
 from __future__ import annotations
 
-import ipaddress
-import json
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import parse_qs
 
 from ..config import Home
-from .status import status_body
+from .refusal import ASGIApp, Message, Receive, Scope, Send, refuse
 from .tokens import TokenStore, ensure_admin_token, load_admin_token, same_token
 
-TokenPolicy = Literal["auto", "required", "none"]
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+TokenPolicy = Literal["required", "none"]
 
 API_PREFIXES = ("/api/", "/apis/", "/treadle/", "/t9k/", "/metrics")
 """Paths that belong to the API; everything else is public (console files, docs)."""
@@ -48,15 +40,6 @@ _NAMESPACED = (
 _NAMESPACE_OBJECT = re.compile(r"^/api/v1/namespaces/(?P<ns>[^/]+)/?$")
 _READ_ANYWHERE = re.compile(r"^/treadle/v1/(info|schemas/[^/]+)$")
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-def is_loopback(host: str) -> bool:
-    if host in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -92,12 +75,12 @@ class AuthPolicy:
         self.admin_token = admin_token
         self.tokens = tokens
         self.generated = generated
-        """True when the admin token was created by this start: print it, once."""
+        """True when the admin token was created by this start (the first one)."""
 
     @classmethod
-    def for_bind(cls, home: Home, host: str, policy: TokenPolicy = "auto") -> AuthPolicy:
-        required = policy == "required" or (policy == "auto" and not is_loopback(host))
-        if not required:
+    def load(cls, home: Home, policy: TokenPolicy = "required") -> AuthPolicy:
+        """The policy of `home`'s server; its admin token is made on the first start."""
+        if policy == "none":
             return cls(False, load_admin_token(home), None)
         token, generated = ensure_admin_token(home)
         return cls(True, token, TokenStore(home.database), generated=generated)
@@ -188,8 +171,12 @@ class AuthMiddleware:
             return
         principal = self.policy.authenticate(_token_of(scope))
         if principal is None:
-            await _deny(
-                scope, send, 401, "a valid token is required: send 'Authorization: Bearer <token>'"
+            await refuse(
+                scope,
+                send,
+                401,
+                "a valid token is required: send 'Authorization: Bearer <token>'",
+                headers=[(b"www-authenticate", b'Bearer realm="treadle"')],
             )
             return
         method = "GET" if scope["type"] == "websocket" else scope.get("method", "GET")
@@ -197,35 +184,23 @@ class AuthMiddleware:
             method = "POST"  # a terminal writes
         reason = decide(principal, method, path)
         if reason is not None:
-            await _deny(scope, send, 403, reason)
+            await refuse(scope, send, 403, reason)
             return
         state["principal"] = principal
         await self.app(scope, receive, send)
 
 
-async def _deny(scope: Scope, send: Send, code: int, message: str) -> None:
-    body = json.dumps(status_body(code, message)).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    if code == 401:
-        headers.append((b"www-authenticate", b'Bearer realm="treadle"'))
-    if scope["type"] == "http":
-        await send({"type": "http.response.start", "status": code, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-        return
-    if "websocket.http.response" in (scope.get("extensions") or {}):
-        await send({"type": "websocket.http.response.start", "status": code, "headers": headers})
-        await send({"type": "websocket.http.response.body", "body": body})
-        return
-    await send({"type": "websocket.close", "code": 1008, "reason": message[:120]})
-
-
 __all__ = [
     "ADMIN",
     "API_PREFIXES",
+    "ASGIApp",
     "AuthMiddleware",
     "AuthPolicy",
+    "Message",
     "Principal",
+    "Receive",
+    "Scope",
+    "Send",
     "TokenPolicy",
     "decide",
-    "is_loopback",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable
 from types import FrameType
 
 import uvicorn
@@ -21,9 +22,21 @@ GRACEFUL_SECONDS = 10
 
 
 class TreadleServer(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, closing: threading.Event) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        closing: threading.Event,
+        on_started: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(config)
         self._closing = closing
+        self._on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        # Once the socket listens, so that an address printed now can be opened now.
+        if self.started and self._on_started is not None:
+            self._on_started()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)
@@ -37,10 +50,16 @@ class TreadleServer(uvicorn.Server):
 
 
 def make_server(
-    app: FastAPI, host: str, port: int, *, log_level: str = "info", access_log: bool = False
+    app: FastAPI,
+    host: str,
+    port: int,
+    *,
+    log_level: str = "info",
+    access_log: bool = False,
+    on_started: Callable[[], None] | None = None,
 ) -> TreadleServer:
     """A server for `app` (made by `create_app`) on host:port; `.run()` serves until
-    SIGINT/SIGTERM or `should_exit`."""
+    SIGINT/SIGTERM or `should_exit`, calling `on_started` once it listens."""
     config = uvicorn.Config(
         app,
         host=host,
@@ -51,7 +70,7 @@ def make_server(
         ws_ping_interval=20.0,
         lifespan="on",
     )
-    return TreadleServer(config, app.state.treadle.closing)
+    return TreadleServer(config, app.state.treadle.closing, on_started)
 
 
 __all__ = ["GRACEFUL_SECONDS", "TreadleServer", "make_server"]

@@ -11,6 +11,11 @@ accepted, one text frame carries the Status, and it closes with code 4000 + the
 HTTP status (4404, 4400 …): browsers cannot read the body of a refused handshake.
 The shell is hung up when the socket closes, and the socket closes (1000) when the
 shell exits or the server shuts down.
+
+A shell is the owner's power over the machine, so who may open one is settled before
+the handshake reaches this module: a token that may write the run's namespace
+(auth.py), a name the server answers to, and an Origin that is this server's own
+pages or none at all (webguard.py). Another page's handshake is refused with 403.
 """
 
 from __future__ import annotations

@@ -157,7 +157,8 @@ function ProjectSelector({ ns, section }: { ns: string; section: string }) {
   );
 }
 
-/** Asks for an API token after a 401 (servers on non-loopback addresses need one). */
+/** Asks for an API token after a 401: the console was opened without the address the
+ * server prints (which carries one), or with a token this server does not know. */
 function TokenPrompt() {
   const { t } = useI18n();
   const [open, setOpen] = useState(false);

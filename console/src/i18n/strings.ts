@@ -17,8 +17,8 @@ export const strings = {
   "project.created": ["Project {name} created", "已创建项目 {name}"],
   "auth.title": ["API token needed", "需要 API 令牌"],
   "auth.explain": [
-    "This server needs a token. Paste the admin token printed when the server first started, or a project token.",
-    "该服务器需要令牌。请粘贴服务器首次启动时打印的管理员令牌，或项目令牌。",
+    "This server needs a token. Open the console address the server prints when it starts (it carries the token), or paste the admin token (the file \"token\" in the server's data directory) or a project token.",
+    "该服务器需要令牌。请打开服务器启动时打印的控制台地址（其中带有令牌），或粘贴管理员令牌（服务器数据目录中的 \"token\" 文件）或项目令牌。",
   ],
   "auth.save": ["Use token", "使用令牌"],
   "auth.placeholder": ["API token", "API 令牌"],
