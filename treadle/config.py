@@ -6,16 +6,25 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from platformdirs import user_data_dir
+
+from .core.names import dns1123_label_errors, dns1123_subdomain_errors
+from .errors import BadRequest
+from .runtime import beneath
 
 HOME_ENV = "TREADLE_HOME"
 SERVER_ENV = "TREADLE_SERVER"
 TOKEN_ENV = "TREADLE_TOKEN"
 NAMESPACE_ENV = "TREADLE_NAMESPACE"
 SANDBOX_ENV = "TREADLE_SANDBOX"
+
+
+class VolumeNameError(BadRequest):
+    """A namespace or claim name that cannot name a volume directory."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,45 @@ class Home:
         return self.root / "token"
 
     def volume(self, namespace: str, claim: str) -> Path:
-        return self.volumes / namespace / claim
+        """The directory of PVC `claim` in `namespace`: `volumes/<namespace>/<claim>`.
+
+        The one place a volume root is named. Whatever a stored object says, the
+        result is two plain names below `volumes`: the namespace must be a DNS-1123
+        label and the claim a DNS-1123 subdomain (a PVC name), so neither can be
+        `..`, hold a `/` or be empty. Raises VolumeNameError."""
+        problems = [f"namespace {e}" for e in dns1123_label_errors(namespace)]
+        problems += [f"claim name {e}" for e in dns1123_subdomain_errors(claim)]
+        if problems:
+            raise VolumeNameError(
+                f'volume "{claim}" in namespace "{namespace}": {"; ".join(problems)}'
+            )
+        path = self.volumes / namespace / claim
+        assert path.parent.parent == self.volumes  # what the name rules guarantee
+        return path
+
+    def open_volume(self, namespace: str, claim: str, *, create: bool = False) -> int:
+        """An O_PATH fd of the volume's directory (the caller closes it), looked up
+        beneath `volumes` with no symlink allowed on the way, so that neither level
+        can be redirected elsewhere; `create` makes what is missing. Raises
+        VolumeNameError, FileNotFoundError, and OSError for a symlink (ELOOP) or a
+        file (ENOTDIR) where a directory should be."""
+        path = self.volume(namespace, claim)
+        if create:
+            self.volumes.mkdir(parents=True, exist_ok=True)
+        top = os.open(self.volumes, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            fd = beneath.resolve(top, f"{namespace}/{claim}", symlinks=False, create=create)
+        finally:
+            os.close(top)
+        if not stat.S_ISDIR(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise NotADirectoryError(f"{path} is not a directory")
+        return fd
+
+    def ensure_volume(self, namespace: str, claim: str) -> Path:
+        """The volume's directory, made if missing (see `open_volume`)."""
+        os.close(self.open_volume(namespace, claim, create=True))
+        return self.volume(namespace, claim)
 
     def ensure(self) -> Home:
         for path in (self.root, self.volumes, self.pods, self.scratch):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from treadle.runtime.base import ContainerPlan, ContainerState, Mount, PodObservation, PodPlan
 from treadle.runtime.local import LocalRuntime
-from treadle.runtime.sandbox import bwrap_works
+from treadle.runtime.sandbox import NOT_FROM_HOST, bwrap_works
 
 _BWRAP = shutil.which("bwrap")
 HAS_SANDBOX = _BWRAP is not None and bwrap_works(_BWRAP)
@@ -101,3 +101,12 @@ def visible(p: PodPlan, host_dir: Path) -> PodPlan:
 def unique_sleep(seconds: int) -> str:
     """A `sleep` command line no other test's process has (GNU sleep takes fractions)."""
     return f"sleep {seconds}.{uuid.uuid4().int % 10**9:09d}"
+
+
+def shown_host_dir() -> Path | None:
+    """A writable host directory the sandbox shows (read-only), unlike /tmp, which it
+    replaces with its own: where a test puts what a sandbox must not see."""
+    for base in (Path("/var/tmp"), Path.home()):
+        if base.parts[1] not in NOT_FROM_HOST and base.is_dir() and os.access(base, os.W_OK):
+            return base
+    return None

@@ -118,7 +118,7 @@ LAYOUT = HostLayout(dirs=("/etc", "/usr", "/work"), symlinks=(("usr/bin", "/bin"
 
 
 def test_sandbox_binds_host_top_level_dirs_one_by_one() -> None:
-    args = bwrap_args(ContainerPlan("c", ["true"]), layout=LAYOUT)
+    args = bwrap_args(ContainerPlan("c", ["true"]), layout=LAYOUT).args
     binds = [args[i + 1 : i + 3] for i, a in enumerate(args) if a == "--ro-bind"]
     assert binds == [["/etc", "/etc"], ["/usr", "/usr"], ["/work", "/work"]]
     at = args.index("--symlink")
@@ -135,9 +135,9 @@ def test_sandbox_binds_parent_mounts_before_nested_ones(tmp_path: Path) -> None:
         ["true"],
         mounts=[Mount(str(tmp_path), "/data/inner", True), Mount(str(tmp_path), "/data")],
     )
-    args = bwrap_args(c, layout=LAYOUT)
+    args = bwrap_args(c, layout=LAYOUT).args
     assert args.index("/data") < args.index("/data/inner")
-    assert args[args.index("/data/inner") - 2] == "--ro-bind"
+    assert args[args.index("/data/inner") - 2] == "--ro-bind-fd"
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,8 @@ OWN_MODULES = {
     "treadle.runtime.unitrun",
     "treadle.runtime.unitdir",
     "treadle.runtime.memlimit",
+    "treadle.runtime.binds",
+    "treadle.runtime.beneath",
 }
 
 

@@ -120,3 +120,27 @@ def test_deleting_a_volume_removes_its_files(http: httpx.Client, ns: str, served
 def test_missing_file_is_404(http: httpx.Client, ns: str) -> None:
     make(http, ns)
     assert http.get(f"{files(ns)}/nothing").status_code == 404
+
+
+def test_a_symlink_that_stays_inside_the_volume_is_followed(
+    http: httpx.Client, ns: str, served: Served
+) -> None:
+    make(http, ns)
+    http.put(f"{files(ns)}/run-3/out.txt", content=b"result")
+    (served.home.volume(ns, "data") / "latest").symlink_to("run-3")
+    assert http.get(f"{files(ns)}/latest/out.txt").content == b"result"
+    items = http.get(files(ns)).json()["items"]
+    assert [(i["name"], i["type"]) for i in items] == [("latest", "dir"), ("run-3", "dir")]
+
+
+def test_uploading_below_a_file_is_400(http: httpx.Client, ns: str) -> None:
+    make(http, ns)
+    http.put(f"{files(ns)}/f", content=b"1")
+    assert http.put(f"{files(ns)}/f/g", content=b"2").status_code == 400
+    assert http.get(f"{files(ns)}/f/g").status_code == 400
+
+
+def test_uploading_onto_a_directory_is_400(http: httpx.Client, ns: str) -> None:
+    make(http, ns)
+    http.put(f"{files(ns)}/d/f", content=b"1")
+    assert http.put(f"{files(ns)}/d", content=b"2").status_code == 400

@@ -1,10 +1,22 @@
 """The embedded kubelet: runs v1 Pod objects from the store on the local runtime and
-reports their container states back, the way a node agent does in a cluster."""
+reports their container states back, the way a node agent does in a cluster.
+
+Whatever is stored, a pod ends in a status saying why it cannot run rather than in a
+reconciler failing on it again and again: a pod of the wrong shape fails with reason
+`InvalidSpec`, one whose ConfigMaps or Secrets cannot be used with
+`CreateContainerConfigError`, one that cannot be set up (a volume name that is not
+one, a subPath that climbs) with `StartError`.
+
+Volumes stay inside their roots: a PVC is `Home.volume(namespace, claim)`; a subPath
+is resolved by the runtime, beneath its volume, when the container starts; the files
+of configMap and secret volumes are written, and results read, beneath their
+directory, never through a symlink.
+"""
 
 from __future__ import annotations
 
-import base64
 import json
+import logging
 import os
 import shutil
 import time
@@ -13,10 +25,15 @@ from typing import Any
 
 from ..core.pods import RESULTS_VOLUME
 from ..core.quantity import memory_bytes
-from ..errors import Conflict, NotFound
+from ..errors import BadRequest, Conflict, NotFound
+from ..runtime import beneath
 from ..runtime.base import ContainerPlan, ContainerState, Mount, PodObservation, PodPlan
 from ..store.base import Obj
 from .context import Context, parse_time
+from .podfiles import ConfigError, data_of, plain_relative, read_results, write_beneath
+from .podshape import pod_problems
+
+log = logging.getLogger("treadle.controller")
 
 PROGRESS_INTERVAL = 0.25
 """Least seconds between two status writes of a running pod: steps that start and
@@ -57,7 +74,7 @@ class Kubelet:
             pod = self.ctx.store.get("v1", "Pod", namespace, name)
         except NotFound:
             return None
-        status = pod.get("status") or {}
+        status = _status_of(pod)
         if status.get("phase") in ("Succeeded", "Failed"):
             return None
         uid = pod["metadata"]["uid"]
@@ -71,15 +88,28 @@ class Kubelet:
             return 0.0
 
     def _start(self, pod: Obj) -> float | None:
-        status = dict(pod.get("status") or {})
+        status = _status_of(pod)
         if status.get("phase") == "Running":
             self._write_final(pod, "Failed", "Lost", "the local runtime has no record of this pod")
+            return None
+        problems = pod_problems(pod)
+        if problems:
+            self._write_final(pod, "Failed", "InvalidSpec", "; ".join(problems))
             return None
         try:
             plan = self._plan(pod)
             self.ctx.runtime.start(plan)
-        except (StartError, ValueError, OSError) as exc:
+        except ConfigError as exc:
+            self._write_final(pod, "Failed", "CreateContainerConfigError", str(exc))
+            return None
+        except (StartError, ValueError, OSError, BadRequest) as exc:
             self._write_final(pod, "Failed", "StartError", str(exc))
+            return None
+        except (TypeError, KeyError, AttributeError) as exc:
+            # A shape `pod_problems` does not know yet: fail the pod once, loudly,
+            # rather than fail on it forever.
+            log.exception("pod %s cannot be read", pod["metadata"].get("name"))
+            self._write_final(pod, "Failed", "InvalidSpec", f"the pod cannot be read: {exc!r}")
             return None
         self._started[pod["metadata"]["uid"]] = time.monotonic()
         now = self.ctx.now()
@@ -89,11 +119,13 @@ class Kubelet:
 
     def _observe(self, pod: Obj, obs: PodObservation) -> float | None:
         uid = pod["metadata"]["uid"]
-        status = dict(pod.get("status") or {})
-        spec = pod.get("spec") or {}
+        status = _status_of(pod)
+        spec = _spec_of(pod)
         new = {**status, **_container_statuses(pod, obs)}
         phase = obs.phase if obs.phase in ("Running", "Succeeded", "Failed") else "Running"
         deadline = spec.get("activeDeadlineSeconds")
+        if isinstance(deadline, bool) or not isinstance(deadline, int | float):
+            deadline = None  # not a number: changed since the pod started; ignored
         started = status.get("startTime")
         if phase == "Running" and deadline is not None and started:
             if self.ctx.clock().timestamp() - parse_time(started).timestamp() >= float(deadline):
@@ -129,7 +161,7 @@ class Kubelet:
         return _poll_interval(age)
 
     def _write_final(self, pod: Obj, phase: str, reason: str, message: str) -> None:
-        status = dict(pod.get("status") or {})
+        status = _status_of(pod)
         status.update(phase=phase, reason=reason, message=message)
         status.setdefault("startTime", self.ctx.now())
         self.ctx.store.update_status({**pod, "status": status})
@@ -140,15 +172,10 @@ class Kubelet:
     def _collect_results(self, pod: Obj, status: dict[str, Any]) -> None:
         """Carry the files of /t9k/results out in the last termination message."""
         directory = self._results_dir(pod)
-        if directory is None or not directory.is_dir():
+        if directory is None:
             return
-        results = {}
-        total = 0
-        for path in sorted(directory.iterdir()):
-            if path.is_file():
-                data = path.read_bytes()
-                total += len(data)
-                results[path.name] = data.decode("utf-8", errors="replace")
+        total, files = read_results(directory, RESULTS_LIMIT)
+        results = {name: data.decode("utf-8", errors="replace") for name, data in files.items()}
         if total > RESULTS_LIMIT:
             status["phase"] = "Failed"
             status["reason"] = "ResultsTooLarge"
@@ -172,10 +199,10 @@ class Kubelet:
                 break
 
     def _results_dir(self, pod: Obj) -> Path | None:
-        for volume in (pod.get("spec") or {}).get("volumes") or []:
-            if volume.get("name") == RESULTS_VOLUME:
-                if "hostPath" in volume:
-                    return Path(volume["hostPath"]["path"])
+        for volume in _spec_of(pod).get("volumes") or []:
+            if isinstance(volume, dict) and volume.get("name") == RESULTS_VOLUME:
+                if isinstance(volume.get("hostPath"), dict):
+                    return Path(str(volume["hostPath"].get("path")))
                 return self._scratch(pod) / RESULTS_VOLUME
         return None
 
@@ -204,13 +231,20 @@ class Kubelet:
         for volume in (pod.get("spec") or {}).get("volumes") or []:
             name = volume["name"]
             if "persistentVolumeClaim" in volume:
-                path = self.ctx.home.volume(namespace, volume["persistentVolumeClaim"]["claimName"])
-                path.mkdir(parents=True, exist_ok=True)
+                claim = volume["persistentVolumeClaim"]["claimName"]
+                try:
+                    path = self.ctx.home.ensure_volume(namespace, claim)
+                except BadRequest as exc:
+                    raise StartError(f'volume "{name}": {exc}') from None
+                except OSError as exc:
+                    raise StartError(
+                        f'volume "{name}": claim "{claim}": {beneath.describe(exc)}'
+                    ) from None
             elif "emptyDir" in volume:
                 path = self._scratch(pod) / name
                 path.mkdir(parents=True, exist_ok=True)
             elif "hostPath" in volume:
-                path = Path(volume["hostPath"]["path"])
+                path = Path(volume["hostPath"]["path"])  # the admin's to allow, and to aim
                 path.mkdir(parents=True, exist_ok=True)
             elif "configMap" in volume:
                 path = self._materialise(
@@ -239,18 +273,28 @@ class Kubelet:
                 raise StartError(
                     f'volume "{volume}": {kind} "{name}" not found in namespace "{namespace}"'
                 ) from None
-        files = _data_of(obj)
+        files = data_of(obj, kind, name)
         items = source.get("items") or []
         if items:
             files = {i["path"]: files[i["key"]] for i in items if i.get("key") in files}
+        for rel in [*files, *(i["path"] for i in items)]:
+            if not rel or not plain_relative(rel):
+                raise StartError(
+                    f'volume "{volume}": item path "{rel}" must be a relative path without ".."'
+                )
         path = self._scratch(pod) / volume
         path.mkdir(parents=True, exist_ok=True)
-        for rel, data in files.items():
-            target = (path / rel).resolve()
-            if not str(target).startswith(str(path.resolve())):
-                raise StartError(f'volume "{volume}": item path "{rel}" leaves the volume')
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        top = os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            for rel, data in files.items():
+                try:
+                    write_beneath(top, rel, data)
+                except OSError as exc:
+                    raise StartError(
+                        f'volume "{volume}": item path "{rel}" {beneath.describe(exc)}'
+                    ) from None
+        finally:
+            os.close(top)
         return path
 
     def _container(self, pod: Obj, c: dict[str, Any], volumes: dict[str, Path]) -> ContainerPlan:
@@ -266,11 +310,15 @@ class Kubelet:
         for m in c.get("volumeMounts") or []:
             if m["name"] not in volumes:
                 raise StartError(f'container "{name}": unknown volume "{m["name"]}"')
-            host = volumes[m["name"]]
-            if m.get("subPath"):
-                host = host / m["subPath"]
-                host.mkdir(parents=True, exist_ok=True)
-            mounts.append(Mount(str(host), m["mountPath"], bool(m.get("readOnly"))))
+            sub = m.get("subPath") or ""
+            if not plain_relative(sub):
+                raise StartError(
+                    f'container "{name}": subPath "{sub}" must be a relative path without ".."'
+                )
+            # Resolved when the container starts, beneath the volume (`runtime/binds.py`).
+            mounts.append(
+                Mount(str(volumes[m["name"]]), m["mountPath"], bool(m.get("readOnly")), sub)
+            )
         limit = ((c.get("resources") or {}).get("limits") or {}).get("memory")
         return ContainerPlan(
             name=name,
@@ -315,7 +363,7 @@ class Kubelet:
                     )
                 except NotFound:
                     raise StartError(f'env "{var}": {kind} "{ref["name"]}" not found') from None
-                data = _data_of(obj)
+                data = data_of(obj, kind, ref["name"])
                 if ref["key"] not in data:
                     raise StartError(
                         f'env "{var}": {kind} "{ref["name"]}" has no key "{ref["key"]}"'
@@ -351,14 +399,14 @@ class Kubelet:
                 shutil.rmtree(self.ctx.home.scratch / uid, ignore_errors=True)
 
 
-def _data_of(obj: Obj) -> dict[str, bytes]:
-    files = {k: base64.b64decode(v) for k, v in (obj.get("binaryData") or {}).items()}
-    if obj.get("kind") == "Secret":
-        files.update({k: base64.b64decode(v) for k, v in (obj.get("data") or {}).items()})
-    else:
-        files.update({k: str(v).encode() for k, v in (obj.get("data") or {}).items()})
-    files.update({k: str(v).encode() for k, v in (obj.get("stringData") or {}).items()})
-    return files
+def _status_of(pod: Obj) -> dict[str, Any]:
+    status = pod.get("status")
+    return dict(status) if isinstance(status, dict) else {}
+
+
+def _spec_of(pod: Obj) -> dict[str, Any]:
+    spec = pod.get("spec")
+    return spec if isinstance(spec, dict) else {}
 
 
 def _state(c: ContainerState, image: str | None) -> dict[str, Any]:
@@ -387,11 +435,12 @@ def _state(c: ContainerState, image: str | None) -> dict[str, Any]:
 
 
 def _container_statuses(pod: Obj, obs: PodObservation) -> dict[str, Any]:
-    spec = pod.get("spec") or {}
+    spec = _spec_of(pod)
     images = {
-        c["name"]: c.get("image")
+        c.get("name"): c.get("image")
         for key in ("initContainers", "containers")
         for c in spec.get(key) or []
+        if isinstance(c, dict)
     }
     out: dict[str, Any] = {}
     if obs.init_containers:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 from ..api.objects import owner_reference
 from ..api.run import WorkflowRunSpec, WorkspaceBinding
 from ..api.template import WorkflowTemplateSpec
+from ..core.names import is_dns1123_label
 from ..core.pods import HostPaths, build_pod, pod_name
-from ..errors import AlreadyExists, NotFound
+from ..errors import AlreadyExists, BadRequest, NotFound
+from ..runtime import beneath
 from ..store.base import Obj
 from .context import Context
 from .handlers import Outcome
@@ -18,27 +22,57 @@ STOP_DEADLINE_SECONDS = 1
 """Stopping a pod the Kubernetes way: shrink activeDeadlineSeconds so it is ended."""
 
 
+class WorkspaceError(Exception):
+    """A workspace binding that cannot be set up; the message says why."""
+
+
 def _host_paths(
     ctx: Context, run: Obj, template: WorkflowTemplateSpec, bindings: list[WorkspaceBinding]
 ) -> HostPaths | None:
-    """Without a sandbox, workspaces and results are used at host paths."""
+    """Without a sandbox, workspaces and results are used at host paths: each one's
+    subPath resolved beneath its volume now (never through a symlink out of it).
+    Raises WorkspaceError."""
     if ctx.runtime.sandboxed:
         return None
     namespace = run["metadata"].get("namespace", "default")
     scratch = ctx.home.scratch / run["metadata"]["uid"]
     paths: dict[str, str] = {}
     for b in bindings:
-        if b.persistent_volume_claim is not None:
-            path = ctx.home.volume(namespace, b.persistent_volume_claim.claim_name)
-        else:
-            path = scratch / f"ws-{b.name}"
-        if b.sub_path:
-            path = path / b.sub_path
-        path.mkdir(parents=True, exist_ok=True)
-        paths[b.name] = str(path)
+        what = f'workspace "{b.name}"'
+        if not is_dns1123_label(b.name):
+            raise WorkspaceError(f"{what}: the name must be a DNS-1123 label")
+        try:
+            if b.persistent_volume_claim is not None:
+                root = ctx.home.ensure_volume(namespace, b.persistent_volume_claim.claim_name)
+            else:
+                root = scratch / f"ws-{b.name}"
+                root.mkdir(parents=True, exist_ok=True)
+        except BadRequest as exc:
+            raise WorkspaceError(f"{what}: {exc}") from None
+        except OSError as exc:
+            raise WorkspaceError(f"{what}: {beneath.describe(exc)}") from None
+        paths[b.name] = _beneath(root, b.sub_path or "", what)
     results = scratch / "results"
     results.mkdir(parents=True, exist_ok=True)
     return HostPaths(paths, str(results))
+
+
+def _beneath(root: Path, sub: str, what: str) -> str:
+    """The host path of `sub` beneath `root`, made if missing."""
+    names = sub.split("/")
+    if "\x00" in sub or sub.startswith("/") or ".." in names:
+        raise WorkspaceError(f'{what}: subPath "{sub}" must be a relative path without ".."')
+    top = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fd = beneath.resolve(top, sub, create=True)
+    except OSError as exc:
+        raise WorkspaceError(f'{what}: subPath "{sub}" {beneath.describe(exc)}') from None
+    finally:
+        os.close(top)
+    try:
+        return beneath.path_of(fd)
+    finally:
+        os.close(fd)
 
 
 def _container_statuses(pod: Obj, template: WorkflowTemplateSpec) -> list[dict[str, Any]]:
@@ -100,7 +134,14 @@ def results_of(pod: Obj, template: WorkflowTemplateSpec) -> list[dict[str, str]]
     return [{"name": r.name, "value": found[r.name]} for r in template.results if r.name in found]
 
 
-POD_LEVEL_REASONS = ("ResultsTooLarge", "DeadlineExceeded", "StartError", "Lost")
+POD_LEVEL_REASONS = (
+    "ResultsTooLarge",
+    "DeadlineExceeded",
+    "StartError",
+    "Lost",
+    "InvalidSpec",
+    "CreateContainerConfigError",
+)
 """Pod failures that no single step explains."""
 
 
@@ -194,7 +235,10 @@ class PodHandler:
     def _create(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> Outcome:
         spec = WorkflowRunSpec.model_validate(run.get("spec") or {})
         params = {p.name: p.value for p in spec.params}
-        host = _host_paths(ctx, run, template, spec.workspaces)
+        try:
+            host = _host_paths(ctx, run, template, spec.workspaces)
+        except WorkspaceError as exc:
+            return Outcome(phase="Failed", reason="InvalidWorkspace", message=str(exc))
         pod = build_pod(run, template, params, spec.workspaces, host)
         pod["metadata"]["ownerReferences"] = [owner_reference(run)]
         try:

@@ -1,7 +1,9 @@
 """A work queue of object keys: each key at most once in line, with delayed re-adds.
 
 Level-triggered reconcilers need only "look at this object again"; many events for
-one key while it waits collapse into one reconcile.
+one key while it waits collapse into one reconcile. A key whose reconcile keeps
+failing is retried later and later (`failed`), so that one object no reconciler can
+handle costs a few log lines, not one a second forever.
 """
 
 from __future__ import annotations
@@ -12,6 +14,17 @@ import time
 from collections import deque
 from collections.abc import Hashable
 
+BACKOFF_BASE = 0.5
+"""Seconds before the first retry of a key whose reconcile failed."""
+BACKOFF_MAX = 300.0
+"""The longest wait between retries: a key that fails keeps being retried this often."""
+
+
+def backoff_seconds(failures: int) -> float:
+    """The wait before retrying a key that has failed `failures` times in a row
+    (1 or more): doubling from BACKOFF_BASE, at most BACKOFF_MAX."""
+    return min(BACKOFF_MAX, BACKOFF_BASE * 2 ** min(failures - 1, 64))
+
 
 class WorkQueue:
     def __init__(self) -> None:
@@ -21,6 +34,7 @@ class WorkQueue:
         self._again: set[Hashable] = set()
         self._delayed: list[tuple[float, int, Hashable]] = []
         self._seq = 0
+        self._failures: dict[Hashable, int] = {}
         self._cond = threading.Condition()
         self._closed = False
 
@@ -73,6 +87,19 @@ class WorkQueue:
                     self._queued.add(key)
                     self._ready.append(key)
                     self._cond.notify()
+
+    def failed(self, key: Hashable) -> float:
+        """Count one more failure of `key` in a row; returns the seconds to wait
+        before trying it again (the caller re-adds it with `add_after`)."""
+        with self._cond:
+            failures = self._failures.get(key, 0) + 1
+            self._failures[key] = failures
+        return backoff_seconds(failures)
+
+    def succeeded(self, key: Hashable) -> None:
+        """`key` was reconciled without failing: its next failure waits the least."""
+        with self._cond:
+            self._failures.pop(key, None)
 
     def close(self) -> None:
         with self._cond:

@@ -15,8 +15,12 @@ from typing import Literal, Protocol
 @dataclass(frozen=True)
 class Mount:
     host_path: str
+    """The volume's directory on the host."""
     container_path: str
     read_only: bool = False
+    sub_path: str = ""
+    """What of the volume is mounted: a path beneath `host_path`, resolved (and made,
+    if missing) when the container starts, never through a symlink out of it."""
 
 
 @dataclass(frozen=True)

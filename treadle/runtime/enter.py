@@ -47,5 +47,9 @@ def run_exec(state_dir: str, name: str, argv: list[str]) -> int:
             enter += ["-U", "--preserve-credentials"]
         os.execve(nsenter, [*enter, "--", "env", "-C", c["workdir"], "--", *argv], env)
     wrapper = c["wrapper"]
+    if c.get("binds") or c.get("workdir_in"):
+        from treadle.runtime.binds import open_binds
+
+        wrapper, _ = open_binds(wrapper, c["binds"], c.get("workdir_in"), by_fd=c["bind_fd"])
     os.execve(wrapper[0], [*wrapper, *argv], env)
     return 1  # pragma: no cover - execve does not return

@@ -6,8 +6,10 @@ one, observes, stops and reads the logs of units another one started: a controll
 killed with SIGKILL re-adopts its running units and never starts one twice.
 
 Isolation: where bubblewrap works each container runs in a sandbox that shows its
-mounts at their `container_path` (`runtime/sandbox.py`); elsewhere `sandboxed` is
-False and mounts must already be at their host paths.
+mounts at their `container_path` and hides the directories given as `hide` (the data
+directory) and the runtime's own root (`runtime/sandbox.py`); each mount's source is
+opened by the supervisor the moment the container starts (`runtime/binds.py`).
+Elsewhere `sandboxed` is False and mounts must already be at their host paths.
 
 Environment: a container gets its own `env` over a small base: the controller's
 PATH (or a default), LANG and TZ, and HOME (`/tmp` in the sandbox; a per-unit
@@ -38,7 +40,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,7 +55,13 @@ from treadle.runtime.base import (
     PodPlan,
 )
 from treadle.runtime.logfiles import read_logs
-from treadle.runtime.sandbox import MountError, bwrap_args, bwrap_works, check_unsandboxed
+from treadle.runtime.sandbox import (
+    MountError,
+    bwrap_args,
+    bwrap_binds_fds,
+    bwrap_works,
+    check_unsandboxed,
+)
 
 __all__ = ["LocalRuntime"]
 
@@ -84,10 +92,14 @@ class LocalRuntime:
     """Runs units as local processes under `root`.
 
     `sandbox`: True requires bubblewrap, False never uses it, None uses it where it
-    works (`sandboxed` tells which)."""
+    works (`sandboxed` tells which). `hide`: directories no sandbox shows (its
+    mounts excepted), such as the data directory `root` is part of."""
 
-    def __init__(self, root: Path, sandbox: bool | None = None) -> None:
+    def __init__(
+        self, root: Path, sandbox: bool | None = None, *, hide: Sequence[str | Path] = ()
+    ) -> None:
         self.root = Path(root).resolve()
+        self.hide = [str(Path(h).resolve()) for h in hide]
         # Units' files hold their containers' environments: the owner's alone.
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._bwrap = shutil.which("bwrap")
@@ -95,6 +107,7 @@ class LocalRuntime:
         if sandbox and not works:
             raise TreadleError("bubblewrap (bwrap) is not installed or does not work here")
         self.sandboxed: bool = works if sandbox is None else sandbox
+        self._bind_fd = self.sandboxed and bwrap_binds_fds(self._bwrap or "")
         self._prlimit = shutil.which("prlimit")
         self._units: dict[str, _Unit] = {}
         self._children: dict[str, subprocess.Popen[bytes]] = {}
@@ -183,10 +196,18 @@ class LocalRuntime:
         """What the supervisor needs to run `c`; raises MountError."""
         env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
         env.setdefault("PATH", DEFAULT_PATH)
+        extra: dict[str, Any] = {}
         if self.sandboxed:
             assert self._bwrap is not None
             env["HOME"] = "/tmp"
-            wrapper = [self._bwrap, *bwrap_args(c, hide=[str(self.root)])]
+            sandbox = bwrap_args(c, hide=[*self.hide, str(self.root)], bind_fd=self._bind_fd)
+            wrapper = [self._bwrap, *sandbox.args]
+            # Mount sources are opened by the supervisor as each container starts.
+            extra = {
+                "binds": sandbox.binds,
+                "workdir_in": sandbox.workdir,
+                "bind_fd": self._bind_fd,
+            }
             cwd = None
         else:
             env["HOME"] = str(unit_dir / "home")
@@ -210,6 +231,7 @@ class LocalRuntime:
             "cwd": cwd,
             "workdir": c.working_dir or "/",
             "memory": c.memory_limit_bytes,
+            **extra,
         }
 
     def _launch(self, uid: str) -> None:

@@ -10,20 +10,29 @@ Sandboxed, a container sees:
   and `/lost+found` are not taken from the host;
 - a fresh `/dev` (plus the host's GPU devices), a `/proc` of its own pid namespace and
   a fresh, writable tmpfs `/tmp`;
-- the directories in `hide` (the runtime's own state) covered by empty tmpfs;
+- the directories in `hide` covered by empty tmpfs: the data directory (its database
+  holds every namespace's secrets, its volumes every namespace's files) and the
+  runtime's own state;
 - each `Mount` bound at its `container_path`, parents before children, read-only when
-  asked;
+  asked. Its source is opened when the container starts (`runtime/binds.py`): its
+  `sub_path` resolved beneath its volume, never through a symlink out of it, and
+  handed to bwrap as an fd (`--bind-fd`), so nothing renamed afterwards changes what
+  is mounted. bwrap resolves bind sources in the host's root, so a volume inside a
+  hidden directory is still mounted;
 - its working dir (default `/`), created when missing: on the root or `/tmp` tmpfs
-  (discarded with the sandbox) or inside a writable mount (kept on the host).
+  (discarded with the sandbox) or inside a writable mount (kept on the host, made
+  beneath the mount when the container starts).
 
 A mount point or working dir that does not exist inside a read-only host directory
 (say `/usr/share/x`) cannot be created; that is reported as a `MountError` naming the
 path. The sandbox isolates paths and processes (`--unshare-pid`, `--die-with-parent`:
-nothing outlives the supervisor); it is not a security boundary: the network, the
-user and the host's files (read-only) are shared.
+nothing outlives the supervisor); it is not a complete security boundary: the
+network, the user and the host's files outside the data directory (read-only) are
+shared.
 
 Unsandboxed, a container runs on the host: a mount can only be honoured where its
-`container_path` is its `host_path`, and read-only is not enforced.
+`container_path` is its `host_path` (with its `sub_path` resolved now), and
+read-only is not enforced.
 """
 
 from __future__ import annotations
@@ -34,9 +43,12 @@ import os
 import posixpath
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from treadle.runtime import beneath
 from treadle.runtime.base import ContainerPlan, Mount
+from treadle.runtime.binds import placeholder
 
 NOT_FROM_HOST = frozenset({"proc", "dev", "tmp", "t9k", "lost+found"})
 """Top-level names bwrap provides itself, or that the API reserves (`/t9k`)."""
@@ -79,12 +91,30 @@ class _Layer:
     source: str | None
     """The host path shown at `path`; None for an empty tmpfs."""
     read_only: bool
+    bind: int | None = None
+    """The index of the mount that shows it, for a `Mount`."""
+
+
+@dataclass(frozen=True)
+class BwrapArgs:
+    """bwrap's options for one container, and what is opened when it starts."""
+
+    args: list[str]
+    """Ending with `--` (the command follows); each mount's source a placeholder."""
+    binds: list[dict[str, Any]] = field(default_factory=list)
+    """One `runtime/binds.py` Bind record per mount, in `args` order."""
+    workdir: dict[str, Any] | None = None
+    """The working dir, when it lies inside a mount: made beneath it at start."""
 
 
 def bwrap_args(
-    container: ContainerPlan, *, hide: Sequence[str] = (), layout: HostLayout | None = None
-) -> list[str]:
-    """bwrap's options for `container`, ending with `--` (the command follows).
+    container: ContainerPlan,
+    *,
+    hide: Sequence[str] = (),
+    layout: HostLayout | None = None,
+    bind_fd: bool = True,
+) -> BwrapArgs:
+    """bwrap's options for `container`; `bind_fd`: this bwrap has `--bind-fd`.
 
     Raises MountError for a mount or working dir the sandbox cannot provide."""
     layout = layout or host_layout()
@@ -104,33 +134,96 @@ def bwrap_args(
             args += ["--tmpfs", h]
             layers.append(_Layer(h, None, False))
     links = {link: target for target, link in layout.symlinks}
+    binds: list[dict[str, Any]] = []
     for m in sorted(container.mounts, key=lambda m: _depth(m.container_path)):
         dest = _check_mount_path(m)
+        sub = _check_sub_path(m, dest)
         if not os.path.exists(m.host_path):
             raise MountError(f'mount at "{dest}": host path "{m.host_path}" does not exist')
-        _check_creatable(_through_links(dest, links), layers, f'mount at "{dest}"')
-        args += ["--ro-bind" if m.read_only else "--bind", m.host_path, dest]
-        layers.append(_Layer(dest, m.host_path, m.read_only))
+        seen = _through_links(dest, links)
+        _check_creatable(seen, layers, f'mount at "{dest}"')
+        record: dict[str, Any] = {"host": m.host_path, "sub": sub, "dest": dest, "within": None}
+        outer = _covering(seen, layers)
+        if outer.bind is not None:
+            record.update(
+                within=outer.bind,
+                point=posixpath.relpath(seen, outer.path),
+                make=not outer.read_only,
+            )
+        if bind_fd:
+            flag = "--ro-bind-fd" if m.read_only else "--bind-fd"
+        else:
+            flag = "--ro-bind" if m.read_only else "--bind"
+        args += [flag, placeholder(len(binds)), dest]
+        source = posixpath.join(m.host_path, sub) if sub else m.host_path
+        layers.append(_Layer(dest, source, m.read_only, len(binds)))
+        binds.append(record)
     workdir = posixpath.normpath(container.working_dir or "/")
     if not workdir.startswith("/"):
         raise MountError(f'workingDir "{container.working_dir}": must be an absolute path')
-    if not _check_creatable(_through_links(workdir, links), layers, f'workingDir "{workdir}"'):
+    seen = _through_links(workdir, links)
+    exists = _check_creatable(seen, layers, f'workingDir "{workdir}"')
+    outer = _covering(seen, layers)
+    inside = None
+    if outer.bind is not None:
+        inside = {
+            "within": outer.bind,
+            "point": posixpath.relpath(seen, outer.path),
+            "make": not outer.read_only,
+            "dest": workdir,
+        }
+    elif not exists:
         args += ["--dir", workdir]
     args += ["--chdir", workdir, "--"]
-    return args
+    return BwrapArgs(args, binds, inside)
 
 
 def check_unsandboxed(container: ContainerPlan) -> None:
     """Without a sandbox a mount exists only where the host already has it: raise
-    MountError for a mount whose container path is not its host path."""
+    MountError for a mount whose container path is not its host path (its sub_path
+    resolved beneath it, and made, now: without a sandbox there is no later moment
+    that would be safer, nor a boundary to keep)."""
     for m in container.mounts:
         dest = _check_mount_path(m)
         host = posixpath.normpath(m.host_path)
+        sub = _check_sub_path(m, dest)
+        if sub:
+            host = _resolved(m.host_path, sub, dest)
         if host != dest and os.path.realpath(host) != os.path.realpath(dest):
+            shown = posixpath.join(m.host_path, sub) if sub else m.host_path
             raise MountError(
                 f'mount at "{dest}": this host has no sandbox (bubblewrap), so a volume '
-                f'can only appear at its host path "{m.host_path}"'
+                f'can only appear at its host path "{shown}"'
             )
+
+
+def _resolved(host: str, sub: str, dest: str) -> str:
+    try:
+        root = os.open(host, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as e:
+        raise MountError(f'mount at "{dest}": host path "{host}": {e.strerror}') from None
+    try:
+        fd = beneath.resolve(root, sub, create=True)
+    except OSError as e:
+        raise MountError(f'mount at "{dest}": subPath "{sub}" {beneath.describe(e)}') from None
+    finally:
+        os.close(root)
+    try:
+        return beneath.path_of(fd)
+    finally:
+        os.close(fd)
+
+
+@functools.lru_cache(maxsize=4)
+def bwrap_binds_fds(bwrap: str) -> bool:
+    """Whether `bwrap` has `--bind-fd` (newer bubblewraps do)."""
+    try:
+        done = subprocess.run(
+            [bwrap, "--help"], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "--bind-fd" in done.stdout + done.stderr
 
 
 @functools.lru_cache(maxsize=4)
@@ -138,7 +231,7 @@ def bwrap_works(bwrap: str) -> bool:
     """True if `bwrap` can run a command with the layout `bwrap_args` builds (it needs
     unprivileged user namespaces or setuid, and the right to mount /proc)."""
     try:
-        args = bwrap_args(ContainerPlan(name="probe", argv=["true"]))
+        args = bwrap_args(ContainerPlan(name="probe", argv=["true"])).args
         done = subprocess.run(
             [bwrap, *args, "true"],
             stdin=subprocess.DEVNULL,
@@ -163,6 +256,15 @@ def _check_mount_path(m: Mount) -> str:
     if dest in ("/", "/proc", "/dev"):
         raise MountError(f'mount at "{dest}": the path is reserved by the sandbox')
     return dest
+
+
+def _check_sub_path(m: Mount, dest: str) -> str:
+    """The mount's sub_path, normalised; a relative path that does not climb."""
+    sub = m.sub_path
+    names = [p for p in sub.split("/") if p not in ("", ".")]
+    if "\x00" in sub or sub.startswith("/") or ".." in names:
+        raise MountError(f'mount at "{dest}": subPath {sub!r} must be a relative path without ".."')
+    return "/".join(names)
 
 
 def _through_links(path: str, links: dict[str, str]) -> str:

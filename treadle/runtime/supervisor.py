@@ -7,8 +7,8 @@
 `LocalRuntime.exec` returns the second, for a terminal. Every unit pays this
 program's start-up time, so it runs without site-packages (``-S``) and imports only
 the standard library's cheap modules, and the runtime's own stdlib-only modules
-(`unitrun`, `unitdir`, `memlimit`, `enter`), whose bytecode Python caches, unlike
-that of a script it runs.
+(`unitrun`, `unitdir`, `memlimit`, `binds`, `beneath`, `enter`), whose bytecode
+Python caches, unlike that of a script it runs.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import sys
 import time
 
 from treadle.runtime import unitdir
+from treadle.runtime.binds import BindError, open_binds
 from treadle.runtime.memlimit import MemoryLimit
 from treadle.runtime.unitdir import (
     CONTAINERS_DIR,
@@ -272,13 +273,29 @@ class Supervisor:
                 c.start_error = f'exec: "{argv[0]}": executable file not found in $PATH'
             else:
                 argv[0] = exe
-        if c.start_error is None:
-            prefix: list[str] = []
-            if spec["memory"]:
-                group = f"treadle-{self.uid}-{c.name}"
-                c.limit = MemoryLimit(group, spec["memory"], self.spec["prlimit"])
-                prefix = c.limit.prefix
-            self._spawn_process(c, [*spec["wrapper"], *prefix, *argv])
+        wrapper: list[str] = spec["wrapper"]
+        fds: list[int] = []
+        if c.start_error is None and (spec.get("binds") or spec.get("workdir_in")):
+            # Opened now, not when planned: an earlier container (or one running
+            # beside this one) may have swapped a subPath for a symlink since.
+            try:
+                wrapper, fds = open_binds(
+                    wrapper, spec["binds"], spec.get("workdir_in"), by_fd=spec["bind_fd"]
+                )
+            except (BindError, OSError) as e:
+                c.start_error = str(e)
+        try:
+            if c.start_error is None:
+                prefix: list[str] = []
+                if spec["memory"]:
+                    group = f"treadle-{self.uid}-{c.name}"
+                    c.limit = MemoryLimit(group, spec["memory"], self.spec["prlimit"])
+                    prefix = c.limit.prefix
+                self._spawn_process(c, [*wrapper, *prefix, *argv])
+        finally:
+            # bwrap holds them now; no later container may inherit them.
+            for fd in fds:
+                os.close(fd)
         if c.start_error is not None:
             c.status = START_ERROR_EXIT_CODE << 8
             c.finished_at = rfc3339()

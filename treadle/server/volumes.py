@@ -1,35 +1,35 @@
 """Embedded volumes (docs/api.md, Volumes): the directories behind PVC names, at
-`home.volume(namespace, name)`, listed, created, browsed, filled and emptied.
+`Home.volume(namespace, name)`, listed, created, browsed, filled and emptied.
 
 A file path is relative to its volume and may not leave it: `..` segments, absolute
-paths and symlinks that resolve outside the volume are refused with 400.
+paths, backslashes, NUL bytes and symlinks that lead outside the volume are refused
+with 400. Every file operation works from fds of the volume's directories (see
+`client/volumes.py`), so swapping a path for a symlink while a request runs cannot
+make it read or write anything outside; such races end in 4xx errors.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response, StreamingResponse
 
-from ..client.volumes import Volumes, entry, resolve_inside
-from ..errors import BadRequest, NotFound
+from ..client.volumes import OpenFile, Volumes
 from .state import ServerState, server_state
 from .status import JSONResponse
+
+CHUNK = 1 << 16
+"""Bytes read from a file per chunk of a download."""
 
 VOLUMES = "/treadle/v1/namespaces/{namespace}/volumes"
 ONE = VOLUMES + "/{name}"
 
 router = APIRouter(tags=["volumes"])
-
-
-def _root(state: ServerState, namespace: str, name: str) -> Path:
-    return Volumes(state.home).root(namespace, name)
 
 
 @router.get(VOLUMES, summary="List volumes")
@@ -68,18 +68,32 @@ def read_path(
     download: bool = Query(False, description="ask the browser to save the file"),
     state: ServerState = Depends(server_state),
 ) -> Response:
-    target = resolve_inside(_root(state, namespace, name), path)
-    if target.is_dir():
-        entries = sorted(target.iterdir(), key=lambda p: (not p.is_dir(), p.name))
-        return JSONResponse({"items": [entry(p) for p in entries]})
-    if not target.is_file():
-        raise NotFound(f'"{path}" not found in volume "{name}"')
-    return FileResponse(
-        target,
-        filename=target.name if download else None,
-        content_disposition_type="attachment" if download else "inline",
+    found = Volumes(state.home).read(namespace, name, path)
+    if not isinstance(found, OpenFile):
+        return JSONResponse({"items": found})
+    disposition = "attachment" if download else "inline"
+    if download:
+        quoted = quote(found.name)
+        disposition += (
+            f'; filename="{found.name}"' if quoted == found.name else f"; filename*=utf-8''{quoted}"
+        )
+    return StreamingResponse(
+        _chunks(os.fdopen(found.fd, "rb", buffering=0), found.size),
         media_type="application/octet-stream",
+        headers={"content-length": str(found.size), "content-disposition": disposition},
     )
+
+
+def _chunks(f: Any, size: int) -> Iterator[bytes]:
+    """At most `size` bytes of the open file, which this closes: no more than the
+    length announced, even if the file grows meanwhile."""
+    with f:
+        while size > 0:
+            data = f.read(min(CHUNK, size))
+            if not data:
+                return
+            size -= len(data)
+            yield data
 
 
 @router.put(
@@ -101,55 +115,22 @@ async def write_file(
     request: Request,
     state: ServerState = Depends(server_state),
 ) -> Response:
-    target, existed = await run_in_threadpool(_upload_target, state, namespace, name, path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    upload = await run_in_threadpool(Volumes(state.home).upload, namespace, name, path)
     try:
-        with os.fdopen(fd, "wb") as f:
-            async for chunk in request.stream():
-                await run_in_threadpool(f.write, chunk)
-        await run_in_threadpool(os.replace, tmp, target)
+        async for chunk in request.stream():
+            await run_in_threadpool(upload.write, chunk)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        upload.abort()
         raise
-    written = await run_in_threadpool(entry, target)
-    return JSONResponse(written, status_code=200 if existed else 201)
-
-
-def _upload_target(state: ServerState, namespace: str, name: str, path: str) -> tuple[Path, bool]:
-    """Where an upload goes (parents made), and whether a file is there already."""
-    root = _root(state, namespace, name)
-    target = resolve_inside(root, path)
-    if not path.strip("/") or target.is_dir():
-        raise BadRequest(f'"{path}" is a directory; name a file to upload to')
-    _make_parents(root, target)
-    return target, target.exists()
-
-
-def _make_parents(root: Path, target: Path) -> None:
-    for parent in reversed(target.relative_to(root).parents):
-        directory = root / parent
-        if directory.exists() and not directory.is_dir():
-            raise BadRequest(f'"{parent}" is a file, not a directory')
-    target.parent.mkdir(parents=True, exist_ok=True)
+    written = await run_in_threadpool(upload.commit)
+    return JSONResponse(written, status_code=200 if upload.existed else 201)
 
 
 @router.delete(ONE + "/files/{path:path}", summary="Delete a file or a directory")
 def delete_path(
     namespace: str, name: str, path: str, state: ServerState = Depends(server_state)
 ) -> Response:
-    root = _root(state, namespace, name)
-    target = resolve_inside(root, path)
-    if target == root:
-        raise BadRequest(
-            "name a file or directory; delete the volume itself with "
-            f"DELETE {VOLUMES.format(namespace=namespace)}/{name}"
-        )
-    if target.is_dir() and not target.is_symlink():
-        shutil.rmtree(target)
-    elif target.exists() or target.is_symlink():
-        target.unlink()
-    else:
-        raise NotFound(f'"{path}" not found in volume "{name}"')
+    Volumes(state.home).remove(namespace, name, path)
     return JSONResponse(
         {
             "kind": "Status",
@@ -160,4 +141,4 @@ def delete_path(
     )
 
 
-__all__ = ["resolve_inside", "router"]
+__all__ = ["router"]
