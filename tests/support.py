@@ -70,12 +70,12 @@ def treadle_cli(
 class Engine:
     """A real store, runtime and controller on a temporary data directory."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *, allow_host_path: bool = False) -> None:
         from treadle.client.embedded import EmbeddedClient
         from treadle.config import Home
         from treadle.controller.manager import Manager
 
-        self.client = EmbeddedClient(Home(home))
+        self.client = EmbeddedClient(Home(home, allow_host_path))
         self.store = self.client.store
         self.manager = Manager.for_home(self.client.home)
         assert self.manager.try_start()

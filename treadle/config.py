@@ -12,6 +12,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from .api.policy import ALLOW_HOST_PATH_ENV, Policy
 from .core.names import dns1123_label_errors, dns1123_subdomain_errors
 from .errors import BadRequest
 from .runtime import beneath
@@ -32,6 +33,15 @@ class Home:
     """The data directory of one embedded installation and what lives in it."""
 
     root: Path
+    allow_host_path: bool = False
+    """The owner's choice to admit hostPath volumes (`treadle server
+    --allow-host-path`, or TREADLE_ALLOW_HOST_PATH=1): steps then reach the host
+    paths that objects name. Off unless chosen (docs/admission.md)."""
+
+    @property
+    def policy(self) -> Policy:
+        """What admission and the controller allow in this data directory."""
+        return Policy(allow_host_path=self.allow_host_path)
 
     @property
     def database(self) -> Path:
@@ -103,12 +113,19 @@ class Home:
 
 
 def resolve_home(flag: str | Path | None = None) -> Home:
+    allow = host_path_allowed()
     if flag:
-        return Home(Path(flag).expanduser().resolve())
+        return Home(Path(flag).expanduser().resolve(), allow)
     env = os.environ.get(HOME_ENV)
     if env:
-        return Home(Path(env).expanduser().resolve())
-    return Home(Path(user_data_dir("treadle")))
+        return Home(Path(env).expanduser().resolve(), allow)
+    return Home(Path(user_data_dir("treadle")), allow)
+
+
+def host_path_allowed() -> bool:
+    """`TREADLE_ALLOW_HOST_PATH`: `1` (or on, true, yes) admits hostPath volumes."""
+    value = os.environ.get(ALLOW_HOST_PATH_ENV, "").strip().lower()
+    return value in ("1", "on", "true", "yes")
 
 
 def sandbox_setting() -> bool | None:

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from treadle.api.policy import Policy
 from treadle.api.template import WorkflowTemplate, WorkflowTemplateSpec
 from treadle.api.validate import validate
 from treadle.errors import ValidationError
@@ -39,7 +40,9 @@ from .samples import (
     valid_documents,
 )
 
-JOB = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\n"
+JOB_HEAD = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\n"
+JOB_POD = "template: {spec: {containers: [{name: c, image: ubuntu, command: [pi]}]}}"
+JOB = JOB_HEAD + "spec: {" + JOB_POD + "}\n"
 
 
 def seq_pod(*steps: Doc, **spec: Any) -> Doc:
@@ -60,6 +63,19 @@ def tf_job(*replicas: Doc) -> Doc:
             "tensorflowTrainingJob": {"spec": {"replicaSpecs": list(replicas)}},
         }
     )
+
+
+def manifest_template(manifest: str, *params: str) -> Doc:
+    """A Resource template of `manifest` that declares `params`."""
+    declared = [{"name": p} for p in params]
+    return template({"type": "Resource", "params": declared, "resource": {"manifest": manifest}})
+
+
+def tf_job_pod(pod_spec: Doc, **spec: Any) -> Doc:
+    """A TensorFlowTrainingJob template of one worker group running `pod_spec`."""
+    group = {"type": "worker", "template": {"spec": pod_spec}}
+    job = {"spec": {"replicaSpecs": [group]}}
+    return template({"type": "TensorFlowTrainingJob", "tensorflowTrainingJob": job, **spec})
 
 
 def replica(type_: str = "worker", *containers: Doc) -> Doc:
@@ -233,7 +249,7 @@ REJECTED = [
         "command_that_is_not_a_list",
         pod(container(command="echo hi")),
         "spec.pod.containers[0].command",
-        'valid list, got "echo hi"',
+        'must be a list, got "echo hi"',
     ),
     case(
         "volume_mount_of_an_unknown_volume",
@@ -287,6 +303,127 @@ REJECTED = [
         "spec.seqPod.steps[0].image",
         "required field is missing",
     ),
+    # --- what a pod names and holds (docs/admission.md) ---------------------------
+    case(
+        "host_path_volume_of_an_init_container_pod",
+        pod(
+            container(),
+            initContainers=[container("init")],
+            volumes=[{"name": "h", "hostPath": {"path": "/"}}],
+        ),
+        "spec.pod.volumes[0].hostPath",
+        "--allow-host-path",
+    ),
+    case(
+        "relative_mount_path_of_an_init_container",
+        pod(
+            container(),
+            initContainers=[container("init", volumeMounts=[{"name": "v", "mountPath": "v"}])],
+            volumes=[{"name": "v", "emptyDir": {}}],
+        ),
+        "spec.pod.initContainers[0].volumeMounts[0].mountPath",
+        'must be an absolute path, got "v"',
+    ),
+    case(
+        "workspace_mount_path_that_is_relative",
+        pod_template(workspaces=[{"name": "w", "mountPath": "data"}]),
+        "spec.workspaces[0].mountPath",
+        'must be an absolute path, got "data"',
+    ),
+    case(
+        "claim_name_in_upper_case",
+        pod(container(), volumes=[{"name": "v", "persistentVolumeClaim": {"claimName": "Data"}}]),
+        "spec.pod.volumes[0].persistentVolumeClaim.claimName",
+        'invalid claim name "Data"',
+    ),
+    case(
+        "config_map_item_key_that_climbs",
+        pod(
+            container(),
+            volumes=[
+                {"name": "v", "configMap": {"name": "c", "items": [{"key": "..", "path": "k"}]}}
+            ],
+        ),
+        "spec.pod.volumes[0].configMap.items[0].key",
+        "must not be '..'",
+    ),
+    case(
+        "empty_dir_size_that_is_negative",
+        pod(container(), volumes=[{"name": "v", "emptyDir": {"sizeLimit": "-1Mi"}}]),
+        "spec.pod.volumes[0].emptyDir.sizeLimit",
+        "must not be negative",
+    ),
+    case(
+        "cpu_request_that_is_negative",
+        pod(container(resources={"requests": {"cpu": "-500m"}})),
+        "spec.pod.containers[0].resources.requests.cpu",
+        'invalid quantity "-500m": must not be negative',
+    ),
+    case(
+        "environment_name_that_starts_with_a_digit",
+        pod(container(env=[{"name": "1X", "value": "v"}])),
+        "spec.pod.containers[0].env[0].name",
+        'invalid name "1X"',
+    ),
+    case(
+        "read_only_mount_written_as_text",
+        pod(
+            container(volumeMounts=[{"name": "v", "mountPath": "/v", "readOnly": "yes"}]),
+            volumes=[{"name": "v", "emptyDir": {}}],
+        ),
+        "spec.pod.containers[0].volumeMounts[0].readOnly",
+        'must be true or false, got "yes"',
+    ),
+    case(
+        "termination_grace_that_is_negative",
+        pod(container(), terminationGracePeriodSeconds=-5),
+        "spec.pod.terminationGracePeriodSeconds",
+        "greater than or equal to 0",
+    ),
+    case(
+        "replicas_written_as_text",
+        tf_job({**replica("worker", container("tensorflow")), "replicas": "4"}),
+        "spec.tensorflowTrainingJob.spec.replicaSpecs[0].replicas",
+        'must be an integer, got "4"',
+    ),
+    case(
+        "literal_claim_that_climbs_in_a_job_template",
+        tf_job_pod(
+            {
+                "containers": [container("tensorflow")],
+                "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "../x"}}],
+            }
+        ),
+        "spec.tensorflowTrainingJob.spec.replicaSpecs[0].template.spec.volumes[0]"
+        ".persistentVolumeClaim.claimName",
+        'invalid claim name "../x"',
+    ),
+    case(
+        "manifest_pod_whose_containers_are_not_objects",
+        resource_template(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [x]}"
+        ),
+        "spec.resource.manifest",
+        'spec.containers[0]: must be a mapping, got "x"',
+    ),
+    case(
+        "manifest_with_a_literal_claim_that_climbs",
+        manifest_template(
+            JOB_HEAD
+            + "spec:\n  parallelism: $(params.n)\n  template:\n    spec:\n"
+            + "      containers: [{name: c, image: u}]\n"
+            + "      volumes: [{name: d, persistentVolumeClaim: {claimName: ../../etc}}]\n",
+            "n",
+        ),
+        "spec.resource.manifest",
+        'spec.template.spec.volumes[0].persistentVolumeClaim.claimName: invalid claim name "../../etc"',
+    ),
+    case(
+        "manifest_with_a_key_given_twice",
+        resource_template(JOB + "kind: Pod\n"),
+        "spec.resource.manifest",
+        'not valid YAML at line 5, column 1: duplicate key "kind" (first at line 2)',
+    ),
     # --- params, workspaces, results (SPEC §3.6) ----------------------------------
     case(
         "duplicate_param_name",
@@ -328,7 +465,7 @@ REJECTED = [
         "workspace_read_only_that_is_not_a_bool",
         pod_template(workspaces=[{"name": "w", "readOnly": "sometimes"}]),
         "spec.workspaces[0].readOnly",
-        'valid boolean, unable to interpret input, got "sometimes"',
+        'must be true or false, got "sometimes"',
     ),
     # --- references (SPEC §4) ---------------------------------------------------
     case(
@@ -357,7 +494,7 @@ REJECTED = [
     ),
     case(
         "undeclared_param_in_a_manifest",
-        resource_template(JOB + "spec: {parallelism: $(params.n)}\n"),
+        resource_template(JOB_HEAD + "spec: {parallelism: $(params.n), " + JOB_POD + "}\n"),
         "spec.resource.manifest",
         'undeclared param "n"',
     ),
@@ -497,7 +634,7 @@ REJECTED = [
         "retries_that_are_not_a_number",
         dag_template(node("a", retries="twice")),
         "spec.dag.templates[0].retries",
-        'valid integer, unable to parse string as an integer, got "twice"',
+        'must be an integer, got "twice"',
     ),
     case(
         "unknown_failure_strategy",
@@ -1128,12 +1265,74 @@ ACCEPTED = [
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "b"}},
         id="built_in_kind_passes_a_shape_check",
     ),
+    pytest.param(
+        tf_job_pod(
+            {
+                "containers": [
+                    container(
+                        "tensorflow",
+                        resources={"limits": {"cpu": "$(params.cpu)"}},
+                        volumeMounts=[{"name": "d", "mountPath": "$(params.dir)"}],
+                    )
+                ],
+                "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "$(params.pvc)"}}],
+            },
+            params=[{"name": "cpu"}, {"name": "dir"}, {"name": "pvc"}],
+        ),
+        id="job_template_values_that_params_give_are_checked_at_run_time",
+    ),
+    pytest.param(
+        manifest_template(
+            JOB_HEAD
+            + "spec:\n  parallelism: $(params.n)\n  template:\n    spec:\n"
+            + "      containers: [{name: c, image: u, resources: {limits: {memory: $(params.m)}}}]\n"
+            + "      volumes: [{name: d, persistentVolumeClaim: {claimName: $(params.pvc)}}]\n",
+            "n",
+            "m",
+            "pvc",
+        ),
+        id="manifest_values_that_params_give_are_checked_at_run_time",
+    ),
+    pytest.param(
+        pod_template(
+            workspaces=[{"name": "w"}],
+            pod={"containers": [container(workingDir="$(workspaces.w.path)/src")]},
+        ),
+        id="working_dir_from_a_workspace_path",
+    ),
+    pytest.param(
+        pod(
+            container(
+                env=[{"name": "my.var-1", "value": "x"}],
+                volumeMounts=[{"name": "v", "mountPath": "/v", "subPath": ""}],
+            ),
+            volumes=[{"name": "v", "persistentVolumeClaim": {"claimName": "data.v1"}}],
+        ),
+        id="kubernetes_names_with_dots_and_an_empty_sub_path",
+    ),
+    pytest.param(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "s"},
+            "data": {"token": "aHVudGVyMg=="},
+            "stringData": {"password": "hunter2!\n"},
+        },
+        id="secret_with_base64_data_and_plain_string_data",
+    ),
 ]
 
 
 @pytest.mark.parametrize("doc", ACCEPTED)
 def test_accepted(doc: Doc) -> None:
     assert errors_of(doc) == []
+
+
+def test_host_path_volumes_pass_where_the_owner_allows_them() -> None:
+    doc = pod(container(), volumes=[{"name": "h", "hostPath": {"path": "/data"}}])
+    with pytest.raises(ValidationError):
+        validate(doc)
+    validate(doc, policy=Policy(allow_host_path=True))
 
 
 VALID = valid_documents()

@@ -51,7 +51,9 @@ def dag(*nodes: DagNode, strategy: FailureStrategy = "StopAllWorkflowTemplates")
 
 
 def when(input_: str, operator: str, *values: str) -> WhenExpression:
-    return WhenExpression.model_validate({"input": input_, "operator": operator, "values": values})
+    return WhenExpression.model_validate(
+        {"input": input_, "operator": operator, "values": list(values)}
+    )
 
 
 def ok(**results: str) -> NodeState:

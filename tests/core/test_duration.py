@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from treadle.core.duration import format_duration, parse_duration
+from treadle.core.duration import MAX_DURATION, format_duration, parse_duration
 
 
 @pytest.mark.parametrize(
@@ -54,6 +54,21 @@ def test_parse_duration_rejects_bad_text_with_reason(text: str, reason: str) -> 
         parse_duration(text)
     assert f'invalid duration "{text}"' in str(caught.value)
     assert reason in str(caught.value)
+
+
+def test_the_longest_duration_is_go_s() -> None:
+    assert parse_duration(MAX_DURATION) == pytest.approx(2**63 / 1e9)
+
+
+@pytest.mark.parametrize(
+    "text", ["2562047h47m16.854775808s", "2562048h", "9999999999999h", "1" + "0" * 400 + "ns"]
+)
+def test_a_duration_past_go_s_longest_is_refused(text: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_duration(text)
+    assert str(caught.value) == (
+        f'invalid duration "{text}": longer than the maximum 2562047h47m16.854775807s'
+    )
 
 
 @pytest.mark.parametrize(

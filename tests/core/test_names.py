@@ -6,8 +6,10 @@ from hypothesis import strategies as st
 
 from treadle.core.names import (
     GENERATED_SUFFIX_ALPHABET,
+    config_key_errors,
     dns1123_label_errors,
     dns1123_subdomain_errors,
+    env_var_name_errors,
     generate_name,
     is_dns1123_label,
     is_dns1123_subdomain,
@@ -91,6 +93,37 @@ def test_label_values_may_be_empty_or_a_qualified_name_part(value: str) -> None:
 @pytest.mark.parametrize("value", ["a b", "_a", "a/b", "x" * 64])
 def test_label_values_reject_other_text(value: str) -> None:
     assert label_value_errors(value) != []
+
+
+@pytest.mark.parametrize("key", ["a", "config.yaml", ".hidden", "A_B-c.1", "x" * 253])
+def test_config_keys_are_one_file_name(key: str) -> None:
+    assert config_key_errors(key) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("", "must not be empty"),
+        (".", "must not be '.'"),
+        ("..", "must not be '..'"),
+        ("..data", "must not start with '..'"),
+        ("a/b", "must consist of alphanumeric characters, '-', '_' or '.'"),
+        ("../x", "must consist of alphanumeric characters, '-', '_' or '.'"),
+        ("x" * 254, "must be no more than 253 characters"),
+    ],
+)
+def test_config_keys_that_are_not_one_file_name_are_refused(key: str, reason: str) -> None:
+    assert reason in config_key_errors(key)
+
+
+@pytest.mark.parametrize("name", ["PATH", "_x", "my.var", "a-b", "-a", "LD_PRELOAD2"])
+def test_environment_names_follow_kubernetes(name: str) -> None:
+    assert env_var_name_errors(name) == []
+
+
+@pytest.mark.parametrize("name", ["", "A=B", "1A", "a b", "a\nb", "ä"])
+def test_environment_names_refuse_what_a_process_could_not_hold(name: str) -> None:
+    assert env_var_name_errors(name) != []
 
 
 def test_name_field_errors_name_the_path_and_the_value() -> None:

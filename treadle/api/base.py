@@ -43,13 +43,17 @@ PYTHON_NAME_ERROR = "python_field_name"
 
 
 class Strict(BaseModel):
-    """Our own types: camelCase on the wire, unknown fields are errors."""
+    """Our own types: camelCase on the wire, unknown fields are errors, and values
+    of the type the field has: `retries: "3"` or `readOnly: "yes"` is an error, as
+    it is for Kubernetes, not a number or a boolean guessed from text. (`Text`
+    fields take any scalar, on purpose.)"""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
         populate_by_name=True,
         extra="forbid",
         validate_default=False,
+        strict=True,
     )
 
     def dump(self) -> dict[str, Any]:

@@ -49,6 +49,14 @@ class PersistentVolumeClaimSource(Open):
     read_only: bool | None = None
 
 
+class HostPathSource(Open):
+    """Typed so that admission can find it: a host path is the owner's to allow
+    (api/policy.py)."""
+
+    path: str
+    type: str | None = None
+
+
 class EmptyDirSource(Open):
     medium: str | None = None
     size_limit: Text | None = None
@@ -80,6 +88,7 @@ class Volume(Open):
     empty_dir: EmptyDirSource | None = None
     config_map: ConfigMapSource | None = None
     secret: SecretSource | None = None
+    host_path: HostPathSource | None = None
 
 
 class PodSpec(Open):
@@ -90,6 +99,8 @@ class PodSpec(Open):
     service_account_name: str | None = None
     scheduler_name: str | None = None
     node_selector: dict[str, str] = Field(default_factory=dict)
+    active_deadline_seconds: int | None = Field(default=None, ge=0)
+    termination_grace_period_seconds: int | None = Field(default=None, ge=0)
 
 
 class PodTemplateSpec(Open):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pydantic
@@ -22,6 +23,19 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
+_EXPECTED = {
+    "int_type": "an integer",
+    "int_from_float": "an integer",
+    "bool_type": "true or false",
+    "string_type": "a string",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
+"""What a value of the wrong type should have been, said as a YAML user says it."""
+
+
 def _message(err: Any) -> str:
     kind = err["type"]
     given = err.get("input")
@@ -31,6 +45,8 @@ def _message(err: Any) -> str:
         return "unknown field"
     if kind == PYTHON_NAME_ERROR:
         return str(err["msg"])
+    if kind in _EXPECTED:
+        return f"must be {_EXPECTED[kind]}, got {_describe(given)}"
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return f"unsupported value {_describe(given)}: must be one of {expected}"
@@ -40,16 +56,24 @@ def _message(err: Any) -> str:
 
 
 def structural_errors(
-    exc: pydantic.ValidationError, prefix: tuple[str | int, ...] = ()
+    exc: pydantic.ValidationError,
+    prefix: tuple[str | int, ...] = (),
+    deferred: Callable[[str], bool] | None = None,
 ) -> list[FieldError]:
+    """`deferred(text)` says which text values are judged later (after
+    substitution): an error about such a value is left out."""
     out = []
     for err in exc.errors(include_url=False):
+        given = err.get("input")
+        if deferred is not None and isinstance(given, str) and deferred(given):
+            continue
         # Union members and function validators add tags to the location that
         # mean nothing to a user; keep only real field names and indexes.
-        loc = [p for p in err["loc"] if isinstance(p, int) or not _is_tag(p)]
+        loc = [p for p in err["loc"] if isinstance(p, int) or not is_tag(p)]
         out.append(FieldError(format_path((*prefix, *loc)), _message(err)))
     return out
 
 
-def _is_tag(part: str) -> bool:
+def is_tag(part: str) -> bool:
+    """Whether a part of a pydantic location is a type tag, not a field name."""
     return "[" in part or part.startswith("function-") or part in ("str", "int", "bool")

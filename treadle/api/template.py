@@ -48,6 +48,10 @@ TYPE_FIELDS: dict[str, str] = {
 
 T9K_JOB_API_VERSION = "batch.tensorstack.dev/v1beta1"
 
+MAX_RETRIES = 100
+"""The most `retries` a DAG node may ask for (docs/admission.md): each retry is a
+whole new child run, kept in the run's history."""
+
 
 class ParamSpec(Strict):
     name: str

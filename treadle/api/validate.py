@@ -13,9 +13,14 @@ from ..errors import FieldError, ValidationError
 from .base import WIRE_CONTEXT
 from .cron import CronWorkflowRun
 from .kinds import WORKFLOW_KINDS, KindInfo, by_kind
+from .limits import limit_errors
+from .policy import DEFAULT_POLICY, Policy
 from .rules.bindings import RefResolver
+from .rules.builtin import object_errors
+from .rules.common import nul_characters
 from .rules.cron import validate_cron_spec
 from .rules.meta import LABELLED_KINDS, validate_metadata
+from .rules.pods import Scope
 from .rules.run import validate_run_spec
 from .rules.template import validate_template_spec
 from .rules.trigger import validate_trigger_spec
@@ -26,6 +31,10 @@ from .trigger import WorkflowTrigger
 
 TemplateResolver = Callable[[str | None, str], WorkflowTemplateSpec | None]
 """(namespace, name) -> the template's spec, or None when it does not exist (yet)."""
+
+DATA_FIELDS = {"ConfigMap": ("data",), "Secret": ("stringData",)}
+"""Fields whose values are a user's data, not text the system reads as names,
+paths or commands."""
 
 
 def describe(doc: Any) -> str:
@@ -67,17 +76,27 @@ def kind_of(doc: Any) -> KindInfo:
 
 
 def validate(
-    doc: Any, resolve_template: TemplateResolver | None = None, *, require_name: bool = True
+    doc: Any,
+    resolve_template: TemplateResolver | None = None,
+    *,
+    require_name: bool = True,
+    policy: Policy = DEFAULT_POLICY,
 ) -> pydantic.BaseModel | dict[str, Any]:
     """Parse and check one document. Workflow kinds come back as their model;
-    other kinds (ConfigMap, Pod …) as the dict, after a shape check."""
+    other kinds (ConfigMap, Pod …) as the dict, after a check of their shape and of
+    the pod specs in them. `policy` is what the owner allows beyond the API."""
     info = kind_of(doc)
-    errors = validate_metadata(
+    too_big = limit_errors(doc)
+    if too_big:
+        raise ValidationError(too_big, describe(doc))
+    errors = nul_characters(doc, DATA_FIELDS.get(info.kind, ()))
+    errors += validate_metadata(
         doc.get("metadata"),
         require_name=require_name,
         max_name_length=DNS1123_LABEL_MAX_LENGTH if info.kind in LABELLED_KINDS else None,
     )
     if info.model is None:
+        errors += object_errors(doc, Scope(policy))
         if errors:
             raise ValidationError(errors, describe(doc))
         return dict(doc)
@@ -85,30 +104,36 @@ def validate(
         obj = info.model.model_validate(doc, by_name=False, context=WIRE_CONTEXT)
     except pydantic.ValidationError as exc:
         raise ValidationError(errors + structural_errors(exc), describe(doc)) from None
-    errors += _rules(obj, resolve_template)
+    errors += _rules(obj, resolve_template, policy)
     if errors:
         raise ValidationError(errors, describe(doc))
     return obj
 
 
-def _rules(obj: pydantic.BaseModel, resolve: TemplateResolver | None) -> list[FieldError]:
+def _rules(
+    obj: pydantic.BaseModel, resolve: TemplateResolver | None, policy: Policy
+) -> list[FieldError]:
     namespace = getattr(getattr(obj, "metadata", None), "namespace", None)
     by_name = _in_namespace(resolve, namespace)
     if isinstance(obj, WorkflowTemplate):
-        return validate_template_spec(obj.spec, resolve=by_name)
+        return validate_template_spec(obj.spec, resolve=by_name, policy=policy)
     if isinstance(obj, WorkflowRun):
         ref = obj.spec.workflow_template_ref
         template = by_name(ref) if (by_name and ref) else None
-        return validate_run_spec(obj.spec, template=template, template_name=ref, resolve=by_name)
+        return validate_run_spec(
+            obj.spec, template=template, template_name=ref, resolve=by_name, policy=policy
+        )
     if isinstance(obj, CronWorkflowRun):
         ref = obj.spec.workflow_run.spec.workflow_template_ref
         template = by_name(ref) if (by_name and ref) else None
-        return validate_cron_spec(obj.spec, template=template, template_name=ref, resolve=by_name)
+        return validate_cron_spec(
+            obj.spec, template=template, template_name=ref, resolve=by_name, policy=policy
+        )
     if isinstance(obj, WorkflowTrigger):
         ref = obj.spec.workflow_run_spec.workflow_template_ref
         template = by_name(ref) if (by_name and ref) else None
         return validate_trigger_spec(
-            obj.spec, template=template, template_name=ref, resolve=by_name
+            obj.spec, template=template, template_name=ref, resolve=by_name, policy=policy
         )
     return []
 

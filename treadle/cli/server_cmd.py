@@ -3,6 +3,7 @@ namespace tokens that let others use one namespace of it."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from pathlib import Path
@@ -63,6 +64,14 @@ def server_command(
         bool,
         typer.Option("--controller/--no-controller", help="Drive runs in this process"),
     ] = True,
+    allow_host_path: Annotated[
+        bool,
+        typer.Option(
+            "--allow-host-path",
+            help="Admit hostPath volumes: their steps read and write this machine's "
+            "files [env: TREADLE_ALLOW_HOST_PATH=1]",
+        ),
+    ] = False,
     log_level: Annotated[str, typer.Option("--log-level")] = "info",
 ) -> None:
     """Serve the API and console of a data directory; drives its runs. Stops
@@ -75,6 +84,8 @@ def server_command(
         raise BadRequest(f'--auth "{auth}": use token or none')
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
     data = resolve_home(home or options.home)
+    if allow_host_path:
+        data = dataclasses.replace(data, allow_host_path=True)
     application = create_app(
         data,
         host=host,

@@ -8,9 +8,11 @@ from typing import Any
 
 import pydantic
 
+from ..api.limits import limit_errors
 from ..api.objects import GROUP_VERSION, TEMPLATE_LABEL, label_value
+from ..api.policy import DEFAULT_POLICY, Policy
 from ..api.template import WorkflowTemplateSpec
-from ..api.validate import kind_of, validate
+from ..api.validate import describe, kind_of, validate
 from ..errors import FieldError, NotFound, ValidationError
 from ..store.base import Obj, Store
 
@@ -29,10 +31,17 @@ def template_resolver(store: Store) -> Any:
     return resolve
 
 
-def prepare(store: Store, doc: Any, namespace: str | None = None) -> Obj:
+def prepare(
+    store: Store, doc: Any, namespace: str | None = None, policy: Policy = DEFAULT_POLICY
+) -> Obj:
     """Validate `doc` and return it ready to store: namespace set, run labels added.
-    Raises ValidationError naming every problem; nothing is stored here."""
+    `policy` is what the data directory's owner allows beyond the API (a Home's
+    `policy`). Raises ValidationError naming every problem; nothing is stored here."""
     info = kind_of(doc)
+    too_big = limit_errors(doc)
+    if too_big:
+        # Before the copy: copying is recursive, and the limits keep it finite.
+        raise ValidationError(too_big, describe(doc))
     obj = copy.deepcopy(doc)
     meta = obj.setdefault("metadata", {}) or {}
     obj["metadata"] = meta
@@ -47,7 +56,7 @@ def prepare(store: Store, doc: Any, namespace: str | None = None) -> Obj:
                 ]
             )
         meta["namespace"] = meta.get("namespace") or namespace or "default"
-    validate(obj, template_resolver(store))
+    validate(obj, template_resolver(store), policy=policy)
     if info.kind == "WorkflowRun":
         ref = (obj.get("spec") or {}).get("workflowTemplateRef")
         if ref:

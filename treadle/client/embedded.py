@@ -40,7 +40,7 @@ class EmbeddedClient:
     def __init__(self, home: Home) -> None:
         self.home = home.ensure()
         self.store = SqliteStore(home.database)
-        self.runtime = LocalRuntime(home.pods, sandbox_setting())
+        self.runtime = LocalRuntime(home.pods, sandbox_setting(), hide=[home.root])
         self._lease: Lease | None = None
 
     def close(self) -> None:
@@ -51,11 +51,11 @@ class EmbeddedClient:
     # -- objects ---------------------------------------------------------------------
 
     def create(self, doc: Any, namespace: str | None = None) -> Obj:
-        obj = prepare(self.store, doc, namespace)
+        obj = prepare(self.store, doc, namespace, self.home.policy)
         return self.store.create(obj)
 
     def apply(self, doc: Any, namespace: str | None = None) -> tuple[Obj, str]:
-        obj = prepare(self.store, doc, namespace)
+        obj = prepare(self.store, doc, namespace, self.home.policy)
         meta = obj["metadata"]
         if not meta.get("name"):
             return self.store.create(obj), "created"
@@ -191,9 +191,7 @@ class EmbeddedClient:
         Volumes(self.home).delete(_ns(namespace), claim)
 
     def volume_path(self, namespace: str | None, claim: str) -> str:
-        path = self.home.volume(_ns(namespace), claim)
-        path.mkdir(parents=True, exist_ok=True)
-        return str(path)
+        return str(self.home.ensure_volume(_ns(namespace), claim))
 
     # -- the controller ----------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pydantic
 
+from ..api.k8s import EmptyDirSource
 from ..api.objects import (
     ATTEMPT_LABEL,
     GROUP_VERSION,
@@ -166,7 +167,10 @@ class DagHandler:
             wanted = WorkflowRunSpec(
                 workflow_template_ref=ref,
                 params=node.params,
-                workspaces=[WorkspaceBinding(name=w.name, empty_dir={}) for w in node.workspaces],
+                workspaces=[
+                    WorkspaceBinding(name=w.name, empty_dir=EmptyDirSource())
+                    for w in node.workspaces
+                ],
             )
             for p in params_against_template(wanted, spec, "params", ref):
                 problems.append(f'node "{node.name}": {p.message}')

@@ -7,6 +7,9 @@ from typing import Any
 import yaml
 
 from ..api.objects import RUN_LABEL, label_value, owner_reference
+from ..api.policy import Policy
+from ..api.rules.builtin import object_errors
+from ..api.rules.pods import Scope
 from ..api.rules.template import manifest_errors
 from ..api.run import WorkflowRunSpec
 from ..api.template import (
@@ -45,8 +48,9 @@ _T9K_JOB_RULES = (
 )
 
 
-def _manifest(run: Obj, template: WorkflowTemplateSpec) -> Obj | str:
-    """The object to create, after substitution, or why there is none."""
+def _manifest(run: Obj, template: WorkflowTemplateSpec, policy: Policy) -> Obj | str:
+    """The object to create, after substitution, or why there is none (checked as
+    admission checks a manifest, now that its references have values)."""
     spec = WorkflowRunSpec.model_validate(run.get("spec") or {})
     values = {
         f"params.{k}": v
@@ -56,19 +60,21 @@ def _manifest(run: Obj, template: WorkflowTemplateSpec) -> Obj | str:
     if type_ == "Resource":
         assert template.resource is not None
         text = substitute(template.resource.manifest, values)
-        problems = manifest_errors(text, "manifest")
+        problems = manifest_errors(text, "manifest", Scope(policy))
         if problems:
             return str(problems[0])
         obj = yaml.safe_load(text)
         assert isinstance(obj, dict)
         return obj
     job = template.body(type_)
-    return {
+    obj = {
         "apiVersion": T9K_JOB_API_VERSION,
         "kind": type_,
         "metadata": substitute_tree(job.metadata.dump(), values),
         "spec": substitute_tree(job.spec.dump(), values),
     }
+    problems = object_errors(obj, Scope(policy))
+    return str(problems[0]) if problems else obj
 
 
 def _rules(template: WorkflowTemplateSpec, obj: Obj) -> tuple[Rules | None, Rules | None]:
@@ -100,7 +106,7 @@ def _owned(ctx: Context, run: Obj, api_version: str, kind: str) -> Obj | None:
 
 class ResourceHandler:
     def preflight(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> str | None:
-        manifest = _manifest(run, template)
+        manifest = _manifest(run, template, ctx.home.policy)
         if isinstance(manifest, str):
             return f"invalid manifest: {manifest}"
         key = (manifest.get("apiVersion", ""), manifest.get("kind", ""))
@@ -116,7 +122,7 @@ class ResourceHandler:
         return []
 
     def progress(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> Outcome:
-        manifest = _manifest(run, template)
+        manifest = _manifest(run, template, ctx.home.policy)
         if isinstance(manifest, str):
             return Outcome(phase="Failed", reason="InvalidManifest", message=manifest)
         api_version, kind = manifest["apiVersion"], manifest["kind"]

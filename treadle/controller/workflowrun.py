@@ -79,7 +79,7 @@ def _start(ctx: Context, run: Obj) -> float | None:
             ctx, run, "TemplateNotFound" if "not found" in template else "InvalidTemplate", template
         )
         return None
-    problems = validate_template_spec(template, "workflowTemplate.spec")
+    problems = validate_template_spec(template, "workflowTemplate.spec", policy=ctx.home.policy)
     problems += params_against_template(spec, template, "spec", spec.workflow_template_ref)
     if problems:
         _fail_at_start(ctx, run, "InvalidParams", "; ".join(str(p) for p in problems))

@@ -3,24 +3,30 @@
 A duration is a sequence of decimal numbers, each with a unit: `1h30m`, `90s`,
 `250ms`, `1.5h`, `2us`. Units: `ns`, `us` (or `µs`), `ms`, `s`, `m`, `h`. A bare
 `0` is allowed; any other number needs a unit. Timeouts cannot be negative, so a
-leading `-` is rejected.
+leading `-` is rejected. As in Go, a duration is a 64-bit count of nanoseconds,
+so nothing longer than `MAX_DURATION` (about 292 years) exists.
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
-__all__ = ["format_duration", "parse_duration"]
+__all__ = ["MAX_DURATION", "MAX_DURATION_NANOSECONDS", "format_duration", "parse_duration"]
 
-_UNITS: dict[str, float] = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "\u00b5s": 1e-6,  # micro sign, as Go accepts
-    "\u03bcs": 1e-6,  # Greek mu, as Go accepts
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
+MAX_DURATION_NANOSECONDS = 2**63 - 1
+MAX_DURATION = "2562047h47m16.854775807s"
+"""Go's `time.Duration` maximum, as Go prints it."""
+
+_NANOSECONDS: dict[str, int] = {
+    "ns": 1,
+    "us": 10**3,
+    "\u00b5s": 10**3,  # micro sign, as Go accepts
+    "\u03bcs": 10**3,  # Greek mu, as Go accepts
+    "ms": 10**6,
+    "s": 10**9,
+    "m": 60 * 10**9,
+    "h": 3600 * 10**9,
 }
 _COMPONENT = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)([^0-9.\s]*)")
 
@@ -36,7 +42,8 @@ def parse_duration(text: str) -> float:
         return 0.0
     if body == "":
         raise ValueError(f'invalid duration "{text}": expected a number')
-    total = 0.0
+    # Exact decimal nanoseconds, so the limit is Go's to the last digit.
+    total = Decimal(0)
     pos = 0
     while pos < len(body):
         match = _COMPONENT.match(body, pos)
@@ -48,13 +55,15 @@ def parse_duration(text: str) -> float:
                 f'invalid duration "{text}": missing unit after "{number}"'
                 " (use ns, us, ms, s, m or h)"
             )
-        if unit not in _UNITS:
+        if unit not in _NANOSECONDS:
             raise ValueError(
                 f'invalid duration "{text}": unknown unit "{unit}" (use ns, us, ms, s, m or h)'
             )
-        total += float(number) * _UNITS[unit]
+        total += Decimal(number) * _NANOSECONDS[unit]
+        if total > MAX_DURATION_NANOSECONDS:
+            raise ValueError(f'invalid duration "{text}": longer than the maximum {MAX_DURATION}')
         pos = match.end()
-    return total
+    return float(total) / 1e9
 
 
 def format_duration(seconds: float) -> str:

@@ -104,6 +104,39 @@ def label_value_errors(value: str) -> list[str]:
     return errors
 
 
+_CONFIG_KEY_RE = re.compile(r"[-._a-zA-Z0-9]+")
+_ENV_NAME_RE = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+
+
+def config_key_errors(value: str) -> list[str]:
+    """Why `value` is not a ConfigMap or Secret key, or []. A key becomes a file
+    name when the object is mounted, so it is one path segment that cannot climb:
+    not `.` or `..`, nor starting with `..`."""
+    if not value:
+        return ["must not be empty"]
+    errors = _too_long(value, DNS1123_SUBDOMAIN_MAX_LENGTH)
+    if not _CONFIG_KEY_RE.fullmatch(value):
+        errors.append("must consist of alphanumeric characters, '-', '_' or '.'")
+    if value in (".", ".."):
+        errors.append(f"must not be '{value}'")
+    elif value.startswith(".."):
+        errors.append("must not start with '..'")
+    return errors
+
+
+def env_var_name_errors(value: str) -> list[str]:
+    """Why `value` is not an environment variable name, or [] (Kubernetes' rule:
+    letters, digits, '-', '_' and '.', not starting with a digit; never '=')."""
+    if not value:
+        return ["must not be empty"]
+    if not _ENV_NAME_RE.fullmatch(value):
+        return [
+            "must consist of alphabetic characters, digits, '_', '-' or '.', "
+            "and must not start with a digit"
+        ]
+    return []
+
+
 def name_field_errors(path: str, value: str, *, label: bool = False) -> list[FieldError]:
     """FieldErrors for a name at `path`: a DNS-1123 subdomain, or with `label=True` a
     DNS-1123 label (namespaces, and names that become pods or label values)."""
@@ -126,8 +159,10 @@ __all__ = [
     "GENERATED_SUFFIX_ALPHABET",
     "GENERATED_SUFFIX_LENGTH",
     "MAX_GENERATE_NAME_PREFIX_LENGTH",
+    "config_key_errors",
     "dns1123_label_errors",
     "dns1123_subdomain_errors",
+    "env_var_name_errors",
     "generate_name",
     "is_dns1123_label",
     "is_dns1123_subdomain",

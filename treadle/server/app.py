@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..config import Home
 from .auth import AuthMiddleware, AuthPolicy, TokenPolicy
+from .bodies import ObjectBodies
 from .console import STATIC_DIR, Console
 from .controller import ControllerRunner
 from .metrics import Metrics, MetricsMiddleware
@@ -117,7 +118,9 @@ def create_app(
     ):
         app.include_router(router)
     # Added last = outermost: metrics also count the requests auth turns away, and
-    # the web checks come before the token, so a rebound name learns nothing.
+    # the web checks come before the token, so a rebound name learns nothing. Object
+    # bodies are read only once the token has been accepted.
+    app.add_middleware(ObjectBodies)
     app.add_middleware(AuthMiddleware, policy=auth)
     app.add_middleware(WebGuard, hosts=hosts)
     app.add_middleware(MetricsMiddleware, metrics=metrics)

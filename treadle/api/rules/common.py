@@ -8,7 +8,7 @@ from typing import Protocol
 
 from ...core.duration import parse_duration
 from ...core.names import dns1123_label_errors, dns1123_subdomain_errors
-from ...errors import FieldError
+from ...errors import FieldError, format_path
 
 
 class Named(Protocol):
@@ -86,3 +86,27 @@ def duration(value: str | None, path: str) -> list[FieldError]:
 
 def non_empty(values: Iterable[object], path: str, what: str = "list") -> list[FieldError]:
     return [] if list(values) else [FieldError(path, f"{what} must not be empty")]
+
+
+def nul_characters(doc: object, opaque: Iterable[str] = ()) -> list[FieldError]:
+    """Every string (value or key) in `doc` that holds a NUL character. Commands,
+    paths and names are C strings to the system, which ends them at the first NUL,
+    so what ran would not be what was written. The values of the top-level fields
+    in `opaque` are data (a ConfigMap's), not text the system reads."""
+    skip = set(opaque)
+    out = []
+    stack: list[tuple[tuple[str | int, ...], object]] = [((), doc)]
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, str):
+            if "\0" in value:
+                out.append(FieldError(format_path(loc), "must not contain a NUL character"))
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                if isinstance(key, str) and "\0" in key:
+                    out.append(FieldError(format_path(loc), "a key must not contain NUL"))
+                if not (len(loc) == 1 and loc[0] in skip):
+                    stack.append(((*loc, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*loc, i), v) for i, v in reversed(list(enumerate(value))))
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ...core.cron import validate_schedule
 from ...errors import FieldError
 from ..cron import CronWorkflowRunSpec
+from ..policy import DEFAULT_POLICY, Policy
 from ..template import WorkflowTemplateSpec
 from .bindings import RefResolver
 from .run import validate_run_spec
@@ -16,6 +17,7 @@ def validate_cron_spec(
     template: WorkflowTemplateSpec | None = None,
     template_name: str | None = None,
     resolve: RefResolver | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> list[FieldError]:
     errors = []
     problem = validate_schedule(spec.schedule)
@@ -24,6 +26,6 @@ def validate_cron_spec(
             FieldError(f"{path}.schedule", f'invalid cron schedule "{spec.schedule}": {problem}')
         )
     errors += validate_run_spec(
-        spec.workflow_run.spec, f"{path}.workflowRun.spec", template, template_name, resolve
+        spec.workflow_run.spec, f"{path}.workflowRun.spec", template, template_name, resolve, policy
     )
     return errors

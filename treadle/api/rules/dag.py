@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from ...core.dag import find_cycle
 from ...core.substitution import parse_reference, references
 from ...errors import FieldError
-from ..template import DagNode, DagSpec, WorkflowTemplateSpec
+from ..template import MAX_RETRIES, DagNode, DagSpec, WorkflowTemplateSpec
 from .bindings import RefResolver, against_template
 from .common import label_names, non_empty, relative_subpath, template_ref, unique_names
 
@@ -53,6 +53,10 @@ def _node(node: DagNode, at: str, names: set[str], workspaces: set[str]) -> list
         errors += non_empty(expr.values, f"{at}.when[{j}].values", "values")
     if node.retries < 0:
         errors.append(FieldError(f"{at}.retries", f"must not be negative, got {node.retries}"))
+    elif node.retries > MAX_RETRIES:
+        errors.append(
+            FieldError(f"{at}.retries", f"must be at most {MAX_RETRIES}, got {node.retries}")
+        )
     return errors
 
 

@@ -4,10 +4,12 @@ template (SPEC §3.6, §5)."""
 from __future__ import annotations
 
 from ...errors import FieldError
+from ..policy import DEFAULT_POLICY, Policy
 from ..run import WorkflowRunSpec
 from ..template import WorkflowTemplateSpec
 from .bindings import RefResolver, against_template
-from .common import duration, relative_subpath, template_ref, unique_names
+from .common import duration, reference_names, relative_subpath, template_ref, unique_names
+from .pods import source_errors
 from .template import validate_template_spec
 
 
@@ -17,9 +19,11 @@ def validate_run_spec(
     template: WorkflowTemplateSpec | None = None,
     template_name: str | None = None,
     resolve: RefResolver | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> list[FieldError]:
     """`template` is the referenced template when known; an embedded one is used as
-    is. `resolve` finds the templates an embedded DAG's nodes use."""
+    is. `resolve` finds the templates an embedded DAG's nodes use; `policy` is what
+    the owner allows in an embedded template's pod specs."""
     errors: list[FieldError] = []
     has_ref = spec.workflow_template_ref is not None
     has_spec = spec.workflow_template_spec is not None
@@ -35,11 +39,15 @@ def validate_run_spec(
         errors += template_ref(spec.workflow_template_ref, f"{path}.workflowTemplateRef")
     if spec.workflow_template_spec is not None:
         errors += validate_template_spec(
-            spec.workflow_template_spec, f"{path}.workflowTemplateSpec", resolve
+            spec.workflow_template_spec, f"{path}.workflowTemplateSpec", resolve, policy
         )
         template = spec.workflow_template_spec
     errors += unique_names(spec.params, f"{path}.params", "param")
     errors += unique_names(spec.workspaces, f"{path}.workspaces", "workspace")
+    # Bindings name the template's params and workspaces: the same names, even
+    # before the template is known.
+    errors += reference_names(spec.params, f"{path}.params", "param")
+    errors += reference_names(spec.workspaces, f"{path}.workspaces", "workspace")
     for i, ws in enumerate(spec.workspaces):
         sources = ws.sources()
         if len(sources) != 1:
@@ -50,6 +58,7 @@ def validate_run_spec(
                     + (f" (found {', '.join(sources)})" if sources else ""),
                 )
             )
+        errors += source_errors(ws, f"{path}.workspaces[{i}]")
         errors += relative_subpath(ws.sub_path, f"{path}.workspaces[{i}].subPath")
     errors += duration(spec.timeout, f"{path}.timeout")
     if template is not None:

@@ -6,27 +6,33 @@ import yaml
 
 from ...core.selectors import SelectorSyntaxError, parse_field_selector
 from ...errors import FieldError
-from ..k8s import Container, PodSpec
+from ..documents import yaml_documents
+from ..policy import DEFAULT_POLICY, Policy
 from ..template import (
     JOB_FIELDS,
     TYPE_FIELDS,
-    JobTemplate,
     ResourceSpec,
     Rules,
     SeqPodSpec,
     WorkflowTemplateSpec,
 )
 from .bindings import RefResolver
-from .common import label_names, non_empty, reference_names, relative_subpath, unique_names
+from .builtin import object_errors
+from .common import reference_names, unique_names
 from .dag import validate_dag
+from .pods import LITERAL, Scope, absolute_path_errors, pod_errors, replica_errors, seq_pod_errors
 from .references import undeclared_references
 
 
 def validate_template_spec(
-    spec: WorkflowTemplateSpec, path: str = "spec", resolve: RefResolver | None = None
+    spec: WorkflowTemplateSpec,
+    path: str = "spec",
+    resolve: RefResolver | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> list[FieldError]:
     """Every problem of `spec`. `resolve` finds the templates a DAG's nodes use, so
-    their params and workspaces can be checked; without it they are not."""
+    their params and workspaces can be checked; without it they are not. `policy`
+    is what the data directory's owner allows in pod specs."""
     errors: list[FieldError] = []
     for items, field, what in (
         (spec.params, "params", "param"),
@@ -35,6 +41,9 @@ def validate_template_spec(
     ):
         errors += unique_names(items, f"{path}.{field}", what)
         errors += reference_names(items, f"{path}.{field}", what)
+    for i, space in enumerate(spec.workspaces):
+        if space.mount_path is not None:
+            errors += absolute_path_errors(space.mount_path, f"{path}.workspaces[{i}].mountPath")
     type_errors, type_ = _type_agreement(spec, path)
     errors += type_errors
     if type_ is None:
@@ -49,17 +58,21 @@ def validate_template_spec(
                     FieldError(f"{path}.results[{i}].value", "only a DAG result may set value")
                 )
     nodes: set[str] = set()
+    literal = Scope(policy)
     if type_ == "Pod":
-        errors += _pod(body, where)
+        errors += pod_errors(body, where, literal)
     elif type_ == "SeqPod":
-        errors += _seq_pod(body, where)
+        errors += seq_pod_errors(body, body.steps, where, literal)
+        errors += _scripts(body, where)
     elif type_ == "Resource":
-        errors += _resource(body, where)
+        errors += _resource(body, where, Scope(policy, templated=True))
     elif type_ == "DAG":
         errors += validate_dag(body, spec, where, resolve)
         nodes = {n.name for n in body.templates}
     else:
-        errors += _job(body, where)
+        groups = body.spec.replica_specs or []
+        at = f"{where}.spec.replicaSpecs"
+        errors += replica_errors(groups, at, Scope(policy, templated=True))
     errors += undeclared_references(spec, path, type_, field, nodes)
     return errors
 
@@ -97,56 +110,15 @@ def _type_agreement(spec: WorkflowTemplateSpec, path: str) -> tuple[list[FieldEr
     return [], spec.effective_type
 
 
-def _containers(containers: list[Container], path: str, what: str) -> list[FieldError]:
-    errors = unique_names(containers, path, what)
-    errors += label_names(containers, path, what)
-    for i, c in enumerate(containers):
-        if not c.image:
-            errors.append(FieldError(f"{path}[{i}].image", "required field is missing"))
-        for j, mount in enumerate(c.volume_mounts):
-            errors += relative_subpath(mount.sub_path, f"{path}[{i}].volumeMounts[{j}].subPath")
-    return errors
-
-
-def _volume_mounts_known(pod: PodSpec, containers: list[Container], path: str) -> list[FieldError]:
-    volumes = {v.name for v in pod.volumes}
-    return [
-        FieldError(f"{path}[{i}].volumeMounts[{j}].name", f'unknown volume "{m.name}"')
-        for i, c in enumerate(containers)
-        for j, m in enumerate(c.volume_mounts)
-        if m.name not in volumes
-    ]
-
-
-def _pod(pod: PodSpec, path: str) -> list[FieldError]:
-    errors = non_empty(pod.containers, f"{path}.containers", "containers")
-    errors += unique_names(pod.volumes, f"{path}.volumes", "volume")
-    errors += _containers(pod.containers, f"{path}.containers", "container")
-    errors += _containers(pod.init_containers, f"{path}.initContainers", "init container")
-    errors += _volume_mounts_known(pod, pod.containers, f"{path}.containers")
-    errors += _volume_mounts_known(pod, pod.init_containers, f"{path}.initContainers")
-    return errors
-
-
-def _seq_pod(seq: SeqPodSpec, path: str) -> list[FieldError]:
-    errors = non_empty(seq.steps, f"{path}.steps", "steps")
-    if seq.containers:
-        errors.append(FieldError(f"{path}.containers", "a SeqPod has steps, not containers"))
-    errors += unique_names(seq.volumes, f"{path}.volumes", "volume")
-    errors += _containers(list(seq.steps), f"{path}.steps", "step")
-    errors += _volume_mounts_known(seq, list(seq.steps), f"{path}.steps")
-    for i, step in enumerate(seq.steps):
-        if step.script is not None and step.command:
-            errors.append(
-                FieldError(f"{path}.steps[{i}]", "script and command are mutually exclusive")
-            )
-    return errors
-
-
-def manifest_errors(manifest: str, path: str) -> list[FieldError]:
-    """A manifest is one YAML mapping with apiVersion and kind."""
+def manifest_errors(manifest: str, path: str, scope: Scope = LITERAL) -> list[FieldError]:
+    """A manifest is one YAML mapping with apiVersion and kind; a built-in kind must
+    also be a valid object of that kind (rules/builtin.py), its errors named inside
+    the manifest (`spec.resource.manifest: spec.volumes[0].hostPath: …`). Before
+    substitution (`scope.templated`), values holding references are left for later."""
     try:
-        docs = [d for d in yaml.safe_load_all(manifest) if d is not None]
+        # The pure-Python reader: a manifest is small, and its syntax errors point
+        # at the line a mistake starts on, where libyaml's point where it noticed.
+        docs = [data for _, data in yaml_documents(manifest, yaml.SafeLoader)]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -159,7 +131,7 @@ def manifest_errors(manifest: str, path: str) -> list[FieldError]:
     missing = [k for k in ("apiVersion", "kind") if not docs[0].get(k)]
     if missing:
         return [FieldError(path, f"manifest lacks {' and '.join(missing)}")]
-    return []
+    return [FieldError(path, str(e)) for e in object_errors(docs[0], scope)]
 
 
 def _shape(value: object) -> str:
@@ -188,23 +160,16 @@ def _rules(rules: Rules | None, path: str) -> list[FieldError]:
     return []
 
 
-def _resource(res: ResourceSpec, path: str) -> list[FieldError]:
-    errors = manifest_errors(res.manifest, f"{path}.manifest")
+def _scripts(seq: SeqPodSpec, path: str) -> list[FieldError]:
+    return [
+        FieldError(f"{path}.steps[{i}]", "script and command are mutually exclusive")
+        for i, step in enumerate(seq.steps)
+        if step.script is not None and step.command
+    ]
+
+
+def _resource(res: ResourceSpec, path: str, scope: Scope) -> list[FieldError]:
+    errors = manifest_errors(res.manifest, f"{path}.manifest", scope)
     errors += _rules(res.success_rules, f"{path}.successRules")
     errors += _rules(res.failure_rules, f"{path}.failureRules")
-    return errors
-
-
-def _job(job: JobTemplate, path: str) -> list[FieldError]:
-    """A T9k job's replica groups: distinct types, each a pod with containers."""
-    errors: list[FieldError] = []
-    groups = job.spec.replica_specs or []
-    seen: set[str] = set()
-    for i, group in enumerate(groups):
-        at = f"{path}.spec.replicaSpecs[{i}]"
-        if group.type is not None:
-            if group.type in seen:
-                errors.append(FieldError(f"{at}.type", f'duplicate replica type "{group.type}"'))
-            seen.add(group.type)
-        errors += _pod(group.template.spec, f"{at}.template.spec")
     return errors

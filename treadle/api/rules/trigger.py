@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...errors import FieldError
+from ..policy import DEFAULT_POLICY, Policy
 from ..template import WorkflowTemplateSpec
 from ..trigger import WorkflowTriggerSpec
 from .bindings import RefResolver
@@ -27,6 +28,7 @@ def validate_trigger_spec(
     template: WorkflowTemplateSpec | None = None,
     template_name: str | None = None,
     resolve: RefResolver | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> list[FieldError]:
     errors = non_empty(spec.event_sources, f"{path}.eventSources", "eventSources")
     for i, source in enumerate(spec.event_sources):
@@ -39,6 +41,6 @@ def validate_trigger_spec(
                 if not _parses_as(v, f.type):
                     errors.append(FieldError(f"{at}.values[{k}]", f'"{v}" is not a {f.type}'))
     errors += validate_run_spec(
-        spec.workflow_run_spec, f"{path}.workflowRunSpec", template, template_name, resolve
+        spec.workflow_run_spec, f"{path}.workflowRunSpec", template, template_name, resolve, policy
     )
     return errors
