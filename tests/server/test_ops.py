@@ -40,7 +40,9 @@ def test_schema_of_an_unknown_kind_is_404(http: httpx.Client) -> None:
 
 def test_openapi_and_docs_are_served(http: httpx.Client) -> None:
     spec = http.get("/openapi.json").json()
-    assert "/apis/batch.tensorstack.dev/v1beta1/namespaces/{namespace}/workflowruns" in spec["paths"]
+    assert (
+        "/apis/batch.tensorstack.dev/v1beta1/namespaces/{namespace}/workflowruns" in spec["paths"]
+    )
     assert http.get("/docs").status_code == 200
 
 
