@@ -240,3 +240,36 @@ def test_running_step_streams_logs_opens_a_terminal_and_stops(ui: Page) -> None:
     expect(page.get_by_test_id("run-message")).to_contain_text("stopped", timeout=30000)
     expect(page.locator(".page-title [data-phase]")).to_have_attribute("data-phase", "Failed")
     expect(page.get_by_test_id("stop-run")).to_be_disabled()
+
+
+def test_graph_nodes_stay_visible_while_the_run_refreshes(ui: Page) -> None:
+    # The page is open while the run goes on, so the graph is redrawn with new phases.
+    ui.server.apply(seqpod("nap", "#!/bin/sh\nsleep 2\n"))
+    ui.server.apply(world("woke"))
+    template = dag("nap-then", "nap", "woke")
+    template["spec"]["params"] = []
+    del template["spec"]["dag"]["templates"][0]["params"]
+    ui.server.apply(template)
+    run = ui.server.apply(
+        {
+            "apiVersion": "batch.tensorstack.dev/v1beta1",
+            "kind": "WorkflowRun",
+            "metadata": {"generateName": "nap-then-"},
+            "spec": {"workflowTemplateRef": "nap-then"},
+        }
+    )
+    page = ui.page
+    ui.goto(f"/ns/default/workflowruns/{run['metadata']['name']}")
+    nap = page.get_by_test_id("graph-node-nap")
+    expect(nap).to_have_attribute("data-phase", "Running", timeout=30000)
+    expect(nap).to_be_visible()
+    woke = page.get_by_test_id("graph-node-woke")
+    expect(woke).to_have_attribute("data-phase", "Succeeded", timeout=60000)
+    expect(nap).to_be_visible()
+    # A refresh that changes nothing redraws the graph all the same.
+    for _ in range(3):
+        page.get_by_test_id("refresh").click()
+        page.wait_for_load_state("networkidle")
+    expect(nap).to_be_visible()
+    expect(woke).to_be_visible()
+    woke.click()

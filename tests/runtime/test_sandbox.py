@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.runtime.runtime_helpers import HAS_SANDBOX, pod, sh, state, wait_finished
-from treadle.runtime.base import ContainerPlan, Mount
+from treadle.runtime.base import ContainerPlan, Mount, PodPlan
 from treadle.runtime.local import LocalRuntime
 from treadle.runtime.sandbox import HostLayout, MountError, bwrap_args
 
@@ -160,3 +165,54 @@ def test_sandbox_refuses_mounts_it_cannot_provide(mount: Mount, message: str) ->
     with pytest.raises(MountError) as err:
         bwrap_args(ContainerPlan("c", ["true"], mounts=[mount]), layout=LAYOUT)
     assert str(err.value) == message
+
+
+@pytest.fixture
+def under_tmp() -> Iterator[Path]:
+    """A directory in the host's /tmp, wherever pytest keeps its own."""
+    made = Path(tempfile.mkdtemp(prefix="treadle-shown-", dir="/tmp"))
+    try:
+        yield made
+    finally:
+        shutil.rmtree(made)
+
+
+def _logs(rt: LocalRuntime, p: PodPlan) -> list[str]:
+    return [line.text for line in rt.logs(p.uid)]
+
+
+def test_a_command_under_tmp_runs_in_the_sandbox(sandbox_rt: LocalRuntime, under_tmp: Path) -> None:
+    program = under_tmp / "tool" / "bin" / "hello"
+    program.parent.mkdir(parents=True)
+    program.write_text("#!/bin/sh\necho hello from $(dirname $0)\n")
+    program.chmod(0o755)
+    p = pod(init=[ContainerPlan("c", [str(program)])])
+    sandbox_rt.start(p)
+    assert wait_finished(sandbox_rt, p.uid).phase == "Succeeded"
+    assert _logs(sandbox_rt, p) == [f"hello from {program.parent}"]
+
+
+def test_a_venv_under_tmp_on_path_is_the_python_a_step_finds(
+    sandbox_rt: LocalRuntime, under_tmp: Path
+) -> None:
+    venv = under_tmp / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    path = f"{venv / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+    step = ContainerPlan("c", ["python", "-c", "import sys; print(sys.prefix)"], env={"PATH": path})
+    p = pod(init=[step])
+    sandbox_rt.start(p)
+    assert wait_finished(sandbox_rt, p.uid).phase == "Succeeded"
+    assert _logs(sandbox_rt, p) == [str(venv)]
+
+
+def test_what_the_command_does_not_name_in_tmp_stays_private(
+    sandbox_rt: LocalRuntime, under_tmp: Path
+) -> None:
+    (under_tmp / "tool" / "bin").mkdir(parents=True)
+    (under_tmp / "secret").write_text("s3cret")
+    path = f"{under_tmp / 'tool' / 'bin'}:/usr/bin:/bin"
+    look = f"ls {under_tmp}; cat {under_tmp / 'secret'} 2>/dev/null || echo private"
+    p = pod(init=[sh("c", look, env={"PATH": path})])
+    sandbox_rt.start(p)
+    wait_finished(sandbox_rt, p.uid)
+    assert _logs(sandbox_rt, p) == ["tool", "private"]

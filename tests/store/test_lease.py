@@ -111,6 +111,54 @@ def test_renewing_after_release_fails(leases: dict[str, Lease]) -> None:
     assert not leases["a"].renew()
 
 
+def test_the_holder_is_sure_of_a_lease_it_just_acquired(leases: dict[str, Lease]) -> None:
+    assert leases["a"].acquire()
+    assert leases["a"].held()
+
+
+def test_nobody_is_sure_of_a_lease_before_acquiring_it(leases: dict[str, Lease]) -> None:
+    leases["a"].acquire()
+    assert not leases["b"].held()
+    assert not leases["b"].acquire()
+    assert not leases["b"].held()
+
+
+def test_the_holder_stops_being_sure_two_thirds_of_a_ttl_after_its_last_renewal(
+    leases: dict[str, Lease], clock: Clock
+) -> None:
+    leases["a"].acquire()
+    clock.now += 9.9
+    assert leases["a"].held()
+    clock.now += 0.1
+    assert not leases["a"].held()
+    assert leases["b"].holder() == "a"  # while others still see the lease alive
+
+
+def test_renewing_keeps_the_holder_sure(leases: dict[str, Lease], clock: Clock) -> None:
+    leases["a"].acquire()
+    for _ in range(4):
+        clock.now += 9
+        assert leases["a"].renew()
+        assert leases["a"].held()
+
+
+def test_a_renewal_that_finds_another_holder_ends_being_sure(
+    leases: dict[str, Lease], clock: Clock
+) -> None:
+    leases["a"].acquire()
+    clock.now += 20
+    leases["b"].acquire()
+    clock.now -= 15  # a's own clock is behind: the lease would still look fresh
+    assert not leases["a"].renew()
+    assert not leases["a"].held()
+
+
+def test_releasing_ends_being_sure(leases: dict[str, Lease]) -> None:
+    leases["a"].acquire()
+    leases["a"].release()
+    assert not leases["a"].held()
+
+
 def test_leases_of_different_names_are_independent(db: Path, clock: Clock) -> None:
     one = Lease(db, "controller", "a", 15, clock=clock)
     other = Lease(db, "scheduler", "b", 15, clock=clock)

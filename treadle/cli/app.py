@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -11,7 +12,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from ..errors import TreadleError, ValidationError
+from ..config import SERVER_ENV, resolve_home
+from ..errors import StorageError, TreadleError, ValidationError, storage_error
 from .state import options
 
 app = typer.Typer(
@@ -84,5 +86,24 @@ def handles_errors(fn: F) -> F:
         except BrokenPipeError:
             sys.stderr.close()
             raise typer.Exit(0) from None
+        except (sqlite3.DatabaseError, OSError) as exc:
+            if isinstance(exc, sqlite3.ProgrammingError):
+                raise  # a misused connection is a bug: its traceback is the report
+            report(_explained(exc))
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _explained(exc: sqlite3.DatabaseError | OSError) -> TreadleError:
+    """A failure of the database or the file system, said in one line: about the
+    data directory (full, read-only, cannot be created) when it concerns it."""
+    embedded = not (options.server or os.environ.get(SERVER_ENV))
+    if embedded:
+        explained = storage_error(exc, resolve_home(options.home).root)
+        if explained is not None:
+            return explained
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {os.fsdecode(exc.filename)}" if exc.filename else ""
+        return TreadleError(f"{exc.strerror}{where}")
+    return StorageError(str(exc))

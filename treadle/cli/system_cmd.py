@@ -5,15 +5,19 @@ from __future__ import annotations
 import logging
 import signal
 import time
-from typing import Annotated
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from ..config import SERVER_ENV, resolve_home
-from ..errors import BadRequest
+from ..errors import BadRequest, LeaseLost
 from .app import app, err, handles_errors, out
 from .objects_cmd import NamespaceOpt
 from .state import client, options
+
+if TYPE_CHECKING:
+    from ..controller.manager import Manager
 
 volume_app = typer.Typer(
     help="Embedded volumes: the directories behind PVC names.", no_args_is_help=True
@@ -78,23 +82,48 @@ def controller_command(
             f"(unset --server / {SERVER_ENV})"
         )
     manager = Manager.for_home(c.home)
-    if not manager.try_start():
-        err.print(f"another controller drives {c.home.root} ({c.controller_holder()})")
-        raise typer.Exit(0)
-    signal.signal(signal.SIGTERM, lambda *_: manager.stop())
-    out.print(f"controller running on {c.home.root}")
-    idle_since = time.monotonic()
     try:
-        while manager.running:
-            time.sleep(0.5)
-            if idle_exit is None:
-                continue
-            if manager.busy():
-                idle_since = time.monotonic()
-            elif time.monotonic() - idle_since > idle_exit:
-                break
+        if not manager.try_start():
+            err.print(f"another controller drives {c.home.root} ({c.controller_holder()})")
+            raise typer.Exit(0)
+        signal.signal(signal.SIGTERM, _terminate)
+        out.print(f"controller running on {c.home.root}")
+        try:
+            _drive(manager, idle_exit)
+        except _Terminated:
+            out.print("terminated: stopping")
     finally:
+        # The shutdown runs once, here, in order (the lease is released before the
+        # database closes); a second SIGTERM must not cut it short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         manager.stop()
+    if manager.lost:
+        raise LeaseLost(f"{manager.lost}; stopped")
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread as Ctrl-C raises KeyboardInterrupt: the
+    handler itself does nothing that could block or race the threads it stops."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> NoReturn:
+    raise _Terminated
+
+
+def _drive(manager: Manager, idle_exit: float | None) -> None:
+    """Return when the manager stops driving (it lost the lease), or once it has
+    had nothing to do for `idle_exit` seconds."""
+    idle_since = time.monotonic()
+    tick = 0.5 if idle_exit is None else min(0.5, idle_exit / 4)
+    while manager.running:
+        manager.wait_stopped(tick)
+        if idle_exit is None:
+            continue
+        if manager.busy():
+            idle_since = time.monotonic()
+        elif time.monotonic() - idle_since >= idle_exit:
+            out.print(f"nothing to do for {idle_exit:g} s: exiting")
+            return
 
 
 @app.command("config")
@@ -111,4 +140,8 @@ def config_command() -> None:
     out.print(f"namespace: {os.environ.get('TREADLE_NAMESPACE', 'default')}")
     out.print(
         f"sandbox:   {os.environ.get('TREADLE_SANDBOX', 'auto')} (TREADLE_SANDBOX: on, off, auto)"
+    )
+    out.print(
+        f"hostPath:  {'allowed' if home.allow_host_path else 'refused'} "
+        "(TREADLE_ALLOW_HOST_PATH=1 allows)"
     )

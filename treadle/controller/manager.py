@@ -1,7 +1,10 @@
 """The controller: watches the store, queues keys, runs reconcilers, holds the lease.
 
 One Manager per data directory drives runs (the lease says which); everything else
-(CLI, console) only writes objects and reads status.
+(CLI, console) only writes objects and reads status. The moment the lease may no
+longer be held (a renewal failed, say on a full disk, or found another holder), the
+Manager stops: its reconcilers act through fenced hands (fence.py), so not one more
+write or step start gets through, and whoever runs it may try to acquire again.
 """
 
 from __future__ import annotations
@@ -12,16 +15,17 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from ..api.objects import GROUP_VERSION, controller_of
 from ..config import Home, sandbox_setting
-from ..errors import Gone, TreadleError
+from ..errors import Gone, LeaseLost, StorageError
 from ..runtime.base import Runtime
 from ..runtime.unitdir import process_alive
 from ..store.base import Obj, Store
-from ..store.lease import CONTROLLER_LEASE, Lease
+from ..store.lease import CONTROLLER_LEASE, HELD_FRACTION, Lease
 from .context import Context, utcnow
+from .fence import FencedRuntime, FencedStore
 from .jobs import reconcile_job
 from .kubelet import Kubelet
 from .workflowrun import reconcile_run
@@ -63,8 +67,15 @@ class Manager:
 
         self.store = store
         self.runtime = runtime
+        self.home = home
         self.queue = WorkQueue()
-        self.ctx = Context(store, runtime, home, clock, enqueue=self.queue.add)
+        self.ctx = Context(
+            FencedStore(store, self._check_lease),
+            FencedRuntime(runtime, self._check_lease),
+            home,
+            clock,
+            enqueue=self._want,
+        )
         self.kubelet = Kubelet(self.ctx)
         self.lease = Lease(store, CONTROLLER_LEASE, holder or holder_id(), LEASE_TTL)
         self._stop = threading.Event()
@@ -72,6 +83,14 @@ class Manager:
         self.reconciles = 0
         self._owns_store = False
         self.reconcile_seconds = 0.0
+        self.lost: str | None = None
+        """Why this Manager stopped driving without being asked to, once it has."""
+        self._closing = threading.Lock()
+        self._closed = False
+        self._wants = threading.Lock()
+        self._wanted: set[Key] = set()
+        """Keys with work: seen changing, or their last reconcile asked to look again."""
+        self._wanted_since_taken: set[Key] = set()
 
     @classmethod
     def for_home(cls, home: Home, *, holder: str | None = None) -> Manager:
@@ -86,7 +105,8 @@ class Manager:
         from ..store.sqlite import SqliteStore
 
         store = SqliteStore(home.ensure().database, synchronous="NORMAL")
-        manager = cls(store, LocalRuntime(home.pods, sandbox_setting()), home, holder=holder)
+        runtime = LocalRuntime(home.pods, sandbox_setting(), hide=[home.root])
+        manager = cls(store, runtime, home, holder=holder)
         manager._owns_store = True
         return manager
 
@@ -98,8 +118,12 @@ class Manager:
         if not self.lease.acquire():
             if not self._take_over_from_dead_holder():
                 return False
-        rv = self._resync()
-        self.kubelet.sweep_orphans()
+        try:
+            rv = self._resync()
+            self.kubelet.sweep_orphans()
+        except BaseException:
+            self._let_go()
+            raise
         loops: list[tuple[Callable[..., None], str, tuple[Any, ...]]] = [
             (self._watch_loop, "watch", (rv,)),
             *((self._work_loop, f"work-{i}", ()) for i in range(WORKERS)),
@@ -113,19 +137,39 @@ class Manager:
         return True
 
     def stop(self) -> None:
-        """Stop driving; running steps keep running and are re-adopted on restart."""
+        """Stop driving, give the lease up, close the database; running steps keep
+        running and are re-adopted on restart. Once only: later calls return."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
         self._stop.set()
         self.queue.close()
         for t in self._threads:
             t.join(timeout=5)
         self._threads.clear()
         try:
+            self._let_go()
+        finally:
+            self.lease.close()
+            if self._owns_store:
+                self.store.close()
+
+    def request_stop(self) -> None:
+        """Ask every loop to end soon; `stop` then finishes the shutdown."""
+        self._stop.set()
+        self.queue.close()
+
+    def _let_go(self) -> None:
+        """Release the lease, before anything closes the database it lives in."""
+        try:
             self.lease.release()
-        except TreadleError:
-            pass
-        self.lease.close()
-        if self._owns_store:
-            self.store.close()
+        except StorageError as exc:
+            log.warning(
+                "could not release the controller lease (%s); it expires within %g s",
+                exc,
+                LEASE_TTL,
+            )
 
     def _take_over_from_dead_holder(self) -> bool:
         """A holder on this host whose process is gone (killed with -9) cannot renew;
@@ -136,12 +180,22 @@ class Manager:
         host, _, pid = holder.rpartition(":")
         if host != socket.gethostname() or not pid.isdigit() or process_alive(int(pid), "-"):
             return False
-        Lease(self.store, CONTROLLER_LEASE, holder, LEASE_TTL).release()
+        dead = Lease(self.store, CONTROLLER_LEASE, holder, LEASE_TTL)
+        try:
+            dead.release()
+        finally:
+            dead.close()
         return self.lease.acquire()
 
     def busy(self) -> bool:
-        """Whether anything is queued, waiting for a timer, or being reconciled."""
-        return len(self.queue) > 0 or self.queue.in_progress() > 0
+        """Whether there is work: an object seen changing and not reconciled since,
+        one whose last reconcile asked for another look (a running pod is polled),
+        or a reconcile under way. A timer left behind by an object that has finished
+        since (a run's timeout an hour away) is not work."""
+        with self._wants:
+            if self._wanted:
+                return True
+        return self.queue.in_progress() > 0
 
     @property
     def running(self) -> bool:
@@ -187,19 +241,29 @@ class Manager:
 
     def _work_loop(self) -> None:
         while not self._stop.is_set():
-            key = self.queue.get(timeout=0.5)
-            if key is None:
+            taken = self.queue.get(timeout=0.5)
+            if taken is None:
                 continue
+            key = cast(Key, taken)  # the queue holds only the keys `_want` adds
             started = time.perf_counter()
+            with self._wants:
+                self._wanted_since_taken.discard(key)
             try:
-                again = self._reconcile(key)  # type: ignore[arg-type]
+                again = self._reconcile(key)
+                self.queue.succeeded(key)
+            except LeaseLost:
+                return  # the lease went mid-reconcile: not one more act
+            except StorageError as exc:  # a full disk, say: one line, not a traceback
+                again = self.queue.failed(key)
+                log.error("reconcile %s failed: %s; retrying in %.1fs", key, exc, again)
             except Exception:
-                log.exception("reconcile %s failed", key)
-                again = 1.0
+                again = self.queue.failed(key)
+                log.exception("reconcile %s failed; retrying in %.1fs", key, again)
             finally:
                 self.queue.done(key)
                 self.reconciles += 1
                 self.reconcile_seconds += time.perf_counter() - started
+            self._settled(key, again)
             if again is not None:
                 self.queue.add_after(key, again)
 
@@ -215,14 +279,54 @@ class Manager:
             for uid in changed:
                 key = self.kubelet.key_of(uid)
                 if key is not None:
-                    self.queue.add(("Pod", *key))
+                    self._want(("Pod", *key))
 
     def _lease_loop(self) -> None:
         while not self._stop.wait(RENEW_EVERY):
-            if not self.lease.renew():
-                log.error("lost the controller lease; stopping")
-                self._stop.set()
-                self.queue.close()
+            try:
+                renewed = self.lease.renew()
+            except Exception as exc:  # not written, so not provably ours any more
+                self._lose(f"the controller lease could not be renewed: {exc}")
+                return
+            if not renewed:
+                self._lose("another process took the controller lease")
+                return
+
+    # -- the lease, guarding every act -------------------------------------------------
+
+    def _check_lease(self) -> None:
+        """Let a reconciler act only while the lease is surely held; raises LeaseLost."""
+        if self._stop.is_set():
+            raise LeaseLost(self.lost or f"the controller of {self.home.root} is stopping")
+        if not self.lease.held():  # the renewals stalled: the lease may expire any time
+            held_for = LEASE_TTL * HELD_FRACTION
+            self._lose(f"the controller lease was not renewed for {held_for:g} s")
+            raise LeaseLost(self.lost or "the controller lease was lost")
+
+    def _lose(self, reason: str) -> None:
+        with self._closing:
+            first = self.lost is None
+            if first:
+                self.lost = reason
+        if first:
+            log.error("%s; no longer driving the runs of %s", reason, self.home.root)
+        self.request_stop()
+
+    # -- what there is to do ---------------------------------------------------------
+
+    def _want(self, key: Key) -> None:
+        with self._wants:
+            self._wanted.add(key)
+            self._wanted_since_taken.add(key)
+        self.queue.add(key)
+
+    def _settled(self, key: Key, again: float | None) -> None:
+        with self._wants:
+            if again is not None:
+                self._wanted.add(key)
+            elif key not in self._wanted_since_taken:
+                # Done with it, unless it changed again while being reconciled.
+                self._wanted.discard(key)
 
     # -- routing ---------------------------------------------------------------------
 
@@ -241,10 +345,10 @@ class Manager:
         meta = obj.get("metadata") or {}
         namespace = meta.get("namespace") or "default"
         if kind in ("WorkflowRun", "Pod", "Job"):
-            self.queue.add((kind, namespace, meta.get("name", "")))
+            self._want((kind, namespace, meta.get("name", "")))
         owner = controller_of(obj)
         if owner and owner.get("kind") in ("WorkflowRun", "Job"):
-            self.queue.add((owner["kind"], namespace, owner["name"]))
+            self._want((owner["kind"], namespace, owner["name"]))
 
     def _deleted(self, obj: Obj) -> None:
         if obj.get("kind") == "Pod":

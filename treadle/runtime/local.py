@@ -61,6 +61,7 @@ from treadle.runtime.sandbox import (
     bwrap_binds_fds,
     bwrap_works,
     check_unsandboxed,
+    shown_programs,
 )
 
 __all__ = ["LocalRuntime"]
@@ -200,7 +201,10 @@ class LocalRuntime:
         if self.sandboxed:
             assert self._bwrap is not None
             env["HOME"] = "/tmp"
-            sandbox = bwrap_args(c, hide=[*self.hide, str(self.root)], bind_fd=self._bind_fd)
+            programs = shown_programs(c.argv, {**env, **c.env}["PATH"])
+            sandbox = bwrap_args(
+                c, hide=[*self.hide, str(self.root)], show=programs, bind_fd=self._bind_fd
+            )
             wrapper = [self._bwrap, *sandbox.args]
             # Mount sources are opened by the supervisor as each container starts.
             extra = {

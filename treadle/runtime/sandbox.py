@@ -10,6 +10,11 @@ Sandboxed, a container sees:
   and `/lost+found` are not taken from the host;
 - a fresh `/dev` (plus the host's GPU devices), a `/proc` of its own pid namespace and
   a fresh, writable tmpfs `/tmp`;
+- in that `/tmp`, read-only at their own paths, the host directories under `/tmp`
+  that the container's command names (`shown_programs`): an absolute command's
+  directory, and those of its PATH, a `bin` with its prefix. A virtual environment
+  kept under `/tmp` is then the `python` PATH finds, as it is anywhere else, not
+  silently some other one;
 - the directories in `hide` covered by empty tmpfs: the data directory (its database
   holds every namespace's secrets, its volumes every namespace's files) and the
   runtime's own state;
@@ -107,14 +112,35 @@ class BwrapArgs:
     """The working dir, when it lies inside a mount: made beneath it at start."""
 
 
+def shown_programs(argv: Sequence[str], path: str) -> list[str]:
+    """The host directories under `/tmp` the command `argv` may run programs from,
+    looked up in `path`: the directory of an absolute `argv[0]` (and of what its
+    symlinks lead to), and each directory of `path`. A `bin` directory comes with
+    its prefix: a venv's interpreter needs its `pyvenv.cfg` and `lib`. Only what
+    exists; never `/tmp` itself."""
+    named = [d for d in path.split(":") if d]
+    if argv and posixpath.isabs(argv[0]):
+        named[:0] = [posixpath.dirname(argv[0]), posixpath.dirname(os.path.realpath(argv[0]))]
+    shown: list[str] = []
+    for directory in named:
+        d = posixpath.normpath(directory)
+        if posixpath.basename(d) == "bin" and posixpath.dirname(d) != "/tmp":
+            d = posixpath.dirname(d)
+        if d.startswith("/tmp/") and d not in shown and os.path.isdir(d):
+            shown.append(d)
+    return shown
+
+
 def bwrap_args(
     container: ContainerPlan,
     *,
     hide: Sequence[str] = (),
+    show: Sequence[str] = (),
     layout: HostLayout | None = None,
     bind_fd: bool = True,
 ) -> BwrapArgs:
-    """bwrap's options for `container`; `bind_fd`: this bwrap has `--bind-fd`.
+    """bwrap's options for `container`; `bind_fd`: this bwrap has `--bind-fd`;
+    `show`: host directories under `/tmp` to show read-only (`shown_programs`).
 
     Raises MountError for a mount or working dir the sandbox cannot provide."""
     layout = layout or host_layout()
@@ -129,6 +155,11 @@ def bwrap_args(
     layers += [_Layer("/dev", None, False), _Layer("/tmp", None, False)]
     for dev in layout.devices:
         args += ["--dev-bind", dev, dev]
+    # Before `hide`, so that a hidden directory stays hidden inside a shown one.
+    for d in sorted(show, key=_depth):
+        if d.startswith("/tmp/") and _covering(d, layers).source is None:
+            args += ["--ro-bind", d, d]
+            layers.append(_Layer(d, d, True))
     for h in hide:
         if _covering(h, layers).source is not None:  # not already out of sight in a tmpfs
             args += ["--tmpfs", h]

@@ -3,8 +3,9 @@
 One controller drives a data directory at a time (the lease). If another process
 holds it when the server starts (a `treadle controller`, a CLI-started one), the
 server serves the API anyway and tries to take over every `retry_seconds`, so runs
-are driven again as soon as that process stops. If the lease is lost later, the
-same: stop driving, retry.
+are driven again as soon as that process stops. If the lease is lost later (a
+renewal failed, on a full disk say, or found another holder), the same: the Manager
+has stopped driving at once; this starts a fresh one that retries.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import threading
 
 from ..config import Home
 from ..controller.manager import Manager
+from ..errors import StorageError
 from ..runtime.base import Runtime
 from ..store.base import Store
 
@@ -39,8 +41,10 @@ class ControllerRunner:
         self._started = False
         self._done = 0
         self._done_seconds = 0.0
-        self.state = "starting"
-        """`starting`, `running`, `waiting` (another process holds the lease), `stopped`."""
+        self._state = "starting"
+        self._trouble: str | None = None
+        """The storage failure last logged, so that a full disk is one line, not one
+        every retry."""
 
     def start(self) -> None:
         """Try once now (so a server that can drive runs does so before it answers its
@@ -61,7 +65,7 @@ class ControllerRunner:
             if self.manager is not None:
                 self.manager.stop()
                 self.manager = None
-            self.state = "stopped"
+            self._state = "stopped"
 
     def _loop(self) -> None:
         while not self._stop.wait(self._retry):
@@ -75,34 +79,54 @@ class ControllerRunner:
             if manager is not None and manager.running:
                 return
             if manager is not None and self._started:
-                # It ran and lost the lease to another process: start afresh.
-                log.warning("the controller stopped driving runs; trying to take over")
+                # It ran and lost the lease: start afresh.
+                log.warning(
+                    "the controller stopped driving runs (%s); trying to take over",
+                    manager.lost or "stopped",
+                )
                 manager.stop()
                 self._done += manager.reconciles
                 self._done_seconds += manager.reconcile_seconds
-                manager = None
+                manager = self.manager = None
                 self._started = False
-            if manager is None:
-                manager = self.manager = Manager(self._store, self._runtime, self._home)
             try:
+                if manager is None:
+                    manager = self.manager = Manager(self._store, self._runtime, self._home)
                 started = manager.try_start()
+            except StorageError as exc:
+                if str(exc) != self._trouble:
+                    log.error("cannot drive runs: %s; retrying every %g s", exc, self._retry)
+                    self._trouble = str(exc)
+                self._state = "waiting"
+                return
             except Exception:
                 log.exception("starting the controller failed; retrying")
                 started = False
+            self._trouble = None
             if started:
                 self._started = True
-                if self.state != "running":
+                if self._state != "running":
                     log.info("controller running on %s", self._home.root)
-                self.state = "running"
+                self._state = "running"
                 return
-            if self.state != "waiting":
+            if self._state != "waiting":
                 log.info(
                     "another process (%s) drives %s; retrying every %g s",
-                    manager.lease.holder() or "?",
+                    _holder(manager),
                     self._home.root,
                     self._retry,
                 )
-            self.state = "waiting"
+            self._state = "waiting"
+
+    @property
+    def state(self) -> str:
+        """`starting`, `running`, `waiting` (another process holds the lease, or the
+        data directory cannot be written), `stopped`. Not `running` from the moment
+        the controller stops driving (a lost lease), not from the next retry."""
+        manager = self.manager
+        if self._state == "running" and (manager is None or not manager.running):
+            return "waiting"
+        return self._state
 
     def queue_depth(self) -> int:
         manager = self.manager
@@ -114,6 +138,15 @@ class ControllerRunner:
         if manager is None:
             return self._done, self._done_seconds
         return self._done + manager.reconciles, self._done_seconds + manager.reconcile_seconds
+
+
+def _holder(manager: Manager | None) -> str:
+    if manager is None:
+        return "?"
+    try:
+        return manager.lease.holder() or "?"
+    except StorageError:
+        return "?"
 
 
 __all__ = ["RETRY_SECONDS", "ControllerRunner"]

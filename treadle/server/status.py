@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from ..errors import TreadleError, ValidationError, format_path
+from ..errors import TreadleError, ValidationError, format_path, storage_error
 
 log = logging.getLogger("treadle.server")
 
@@ -34,6 +35,7 @@ _REASONS = {
     422: "Invalid",
     500: "InternalError",
     503: "ServiceUnavailable",
+    507: "InsufficientStorage",
 }
 
 
@@ -136,6 +138,19 @@ def install_error_handlers(app: FastAPI, not_found: Any = None) -> None:
             message = f"the server could not find the requested resource ({request.url.path})"
         headers = dict(exc.headers or {})
         return status_response(exc.status_code, message, headers=headers or None)
+
+    async def _storage(request: Request, exc: Exception) -> Response:
+        # What the store did not already say as a StorageError: a full disk or a
+        # read-only data directory met by a volume upload, a log file, a lease.
+        home = getattr(getattr(request.app.state, "treadle", None), "home", None)
+        explained = storage_error(exc, getattr(home, "root", None))
+        if explained is None:
+            return await _unexpected(request, exc)
+        log.error("%s %s failed: %s", request.method, request.url.path, explained)
+        return error_response(explained)
+
+    app.add_exception_handler(OSError, _storage)
+    app.add_exception_handler(sqlite3.DatabaseError, _storage)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -6,6 +6,10 @@ survives a killed process (committed pages are in the WAL file, which the OS kee
 when the process dies); `FULL` adds an fsync of the WAL at every commit, so an
 acknowledged write also survives a power cut or an OS crash. A commit costs one
 fsync and reads cost nothing extra; "created" and "event queued" must mean it.
+
+Failures that concern the data directory (a full disk, a read-only mount, a
+directory that cannot be made) leave through `storage_errors` as `StorageError`s
+naming it, never as raw sqlite3 errors.
 """
 
 from __future__ import annotations
@@ -13,8 +17,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
+
+from ..errors import storage_error
 
 Synchronous = Literal["FULL", "NORMAL"]
 
@@ -86,6 +94,36 @@ CREATE TABLE IF NOT EXISTS leases (
 """
 
 
+@contextmanager
+def storage_errors(database: Path) -> Iterator[None]:
+    """Raise what SQLite or the file system report about the database file at
+    `database` as a `StorageError` about its directory; anything else unchanged."""
+    try:
+        yield
+    except (sqlite3.DatabaseError, OSError) as exc:
+        translated = storage_error(exc, database.parent)
+        if translated is None:
+            raise
+        raise translated from exc
+
+
+def finish(conn: sqlite3.Connection) -> None:
+    """Commit the open transaction, or roll it back if the commit fails: a failed
+    COMMIT (SQLITE_FULL, SQLITE_IOERR) may leave it open, and the connection could
+    then begin no other."""
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        abandon(conn)
+        raise
+
+
+def abandon(conn: sqlite3.Connection) -> None:
+    """Roll back the open transaction, if SQLite has not already."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
 def connect(
     path: Path, *, busy_timeout: float, synchronous: Synchronous = "FULL"
 ) -> sqlite3.Connection:
@@ -118,9 +156,9 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     except BaseException:
-        conn.execute("ROLLBACK")
+        abandon(conn)
         raise
-    conn.execute("COMMIT")
+    finish(conn)
 
 
 class FileState:

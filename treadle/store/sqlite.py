@@ -31,7 +31,15 @@ from treadle.errors import AlreadyExists, BadRequest, Conflict, NotFound
 
 from . import _history as history
 from . import _metadata as md
-from ._db import FileState, Synchronous, connect, ensure_schema, file_state
+from ._db import (
+    FileState,
+    Synchronous,
+    abandon,
+    connect,
+    ensure_schema,
+    file_state,
+    storage_errors,
+)
 from ._listing import build_list_query, decode_continue, encode_continue
 from .base import Obj, Page, WatchEvent, parse_resource_version
 
@@ -89,7 +97,8 @@ class SqliteStore:
         if history < 1:
             raise ValueError("history must keep at least one change")
         self._path = Path(path)
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        with storage_errors(self._path):
+            self._path.parent.mkdir(parents=True, exist_ok=True)
         self._history = history
         self._synchronous: Synchronous = synchronous
         self._busy_timeout = busy_timeout
@@ -100,7 +109,12 @@ class SqliteStore:
         self._idle: list[sqlite3.Connection] = []
         self._closed = False
         conn = self._connect()
-        ensure_schema(conn)
+        try:
+            with storage_errors(self._path):
+                ensure_schema(conn)
+        except BaseException:
+            conn.close()
+            raise
         self._idle.append(conn)
 
     @property
@@ -110,7 +124,10 @@ class SqliteStore:
     # --- connections and transactions --------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        return connect(self._path, busy_timeout=self._busy_timeout, synchronous=self._synchronous)
+        with storage_errors(self._path):
+            return connect(
+                self._path, busy_timeout=self._busy_timeout, synchronous=self._synchronous
+            )
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -121,10 +138,10 @@ class SqliteStore:
         except IndexError:
             conn = self._connect()
         try:
-            yield conn
+            with storage_errors(self._path):
+                yield conn
         finally:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            abandon(conn)
             if self._closed or len(self._idle) >= _MAX_IDLE_CONNECTIONS:
                 conn.close()
             else:
@@ -349,7 +366,8 @@ class SqliteStore:
         """
         conn = self._connect()
         try:
-            newest, trimmed = history.positions(conn)
+            with storage_errors(self._path):
+                newest, trimmed = history.positions(conn)
             start = parse_resource_version(since) if since else newest
             if start < trimmed:
                 raise history.gone(start, trimmed)

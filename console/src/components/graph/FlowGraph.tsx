@@ -1,5 +1,5 @@
 /** A read-only graph of nodes with phases (run graphs, template previews). */
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 import {
   Background,
   Controls,
@@ -10,6 +10,7 @@ import {
   ReactFlowProvider,
   type Edge,
   type Node,
+  type NodeChange,
   type NodeProps,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
@@ -71,10 +72,19 @@ export function FlowGraph({
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [structure],
   );
+  // React Flow shows a node only once it knows its size, and takes the size from the
+  // node objects it is given: fresh objects on every refresh would hide every node
+  // until it is measured again, which never happens while its size stays the same.
+  const [sizes, setSizes] = useState<Record<string, { width: number; height: number }>>({});
+  const onNodesChange = (changes: NodeChange<Node<StatusData>>[]) => {
+    const measured = changes.flatMap((c) => (c.type === "dimensions" && c.dimensions ? [[c.id, c.dimensions] as const] : []));
+    if (measured.length) setSizes((old) => ({ ...old, ...Object.fromEntries(measured) }));
+  };
   const flowNodes: Node<StatusData>[] = nodes.map((n) => ({
     id: n.id,
     type: "status",
     position: positions.get(n.id) ?? { x: 0, y: 0 },
+    measured: sizes[n.id],
     data: { node: n, selected: n.id === selected },
     draggable: false,
     connectable: false,
@@ -96,6 +106,7 @@ export function FlowGraph({
         <ReactFlow
           key={structure}
           nodes={flowNodes}
+          onNodesChange={onNodesChange}
           edges={flowEdges}
           nodeTypes={nodeTypes}
           fitView
