@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -157,10 +158,12 @@ def test_run_search_finds_names_containing_the_text(ui: Page) -> None:
     expect(rows).to_have_count(25)
 
 
-def test_dag_nodes_that_never_started_show_as_unscheduled(ui: Page) -> None:
-    ui.server.apply(seqpod("breaks", "#!/usr/bin/env python3\nraise SystemExit(3)\n"))
-    ui.server.apply(world("after"))
-    template = dag("breaks-then", "breaks", "after")
+def open_two_node_run(ui: Page, first: str, script: str, second: str) -> Any:
+    """The page of a new run of DAG `first` -> `second` (a script step, then a greeting)."""
+    ui.server.apply(seqpod(first, script))
+    ui.server.apply(world(second))
+    name = f"{first}-then"
+    template = dag(name, first, second)
     template["spec"]["params"] = []
     del template["spec"]["dag"]["templates"][0]["params"]
     ui.server.apply(template)
@@ -168,12 +171,16 @@ def test_dag_nodes_that_never_started_show_as_unscheduled(ui: Page) -> None:
         {
             "apiVersion": "batch.tensorstack.dev/v1beta1",
             "kind": "WorkflowRun",
-            "metadata": {"generateName": "breaks-then-"},
-            "spec": {"workflowTemplateRef": "breaks-then"},
+            "metadata": {"generateName": f"{name}-"},
+            "spec": {"workflowTemplateRef": name},
         }
     )
-    page = ui.page
     ui.goto(f"/ns/default/workflowruns/{run['metadata']['name']}")
+    return ui.page
+
+
+def test_dag_nodes_that_never_started_show_as_unscheduled(ui: Page) -> None:
+    page = open_two_node_run(ui, "breaks", "#!/usr/bin/env python3\nraise SystemExit(3)\n", "after")
     expect(page.get_by_test_id("graph-node-breaks")).to_have_attribute(
         "data-phase", "Failed", timeout=60000
     )
@@ -244,22 +251,7 @@ def test_running_step_streams_logs_opens_a_terminal_and_stops(ui: Page) -> None:
 
 def test_graph_nodes_stay_visible_while_the_run_refreshes(ui: Page) -> None:
     # The page is open while the run goes on, so the graph is redrawn with new phases.
-    ui.server.apply(seqpod("nap", "#!/bin/sh\nsleep 2\n"))
-    ui.server.apply(world("woke"))
-    template = dag("nap-then", "nap", "woke")
-    template["spec"]["params"] = []
-    del template["spec"]["dag"]["templates"][0]["params"]
-    ui.server.apply(template)
-    run = ui.server.apply(
-        {
-            "apiVersion": "batch.tensorstack.dev/v1beta1",
-            "kind": "WorkflowRun",
-            "metadata": {"generateName": "nap-then-"},
-            "spec": {"workflowTemplateRef": "nap-then"},
-        }
-    )
-    page = ui.page
-    ui.goto(f"/ns/default/workflowruns/{run['metadata']['name']}")
+    page = open_two_node_run(ui, "nap", "#!/bin/sh\nsleep 2\n", "woke")
     nap = page.get_by_test_id("graph-node-nap")
     expect(nap).to_have_attribute("data-phase", "Running", timeout=30000)
     expect(nap).to_be_visible()

@@ -21,7 +21,6 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from tests.server.conftest import Served, serve
 from tests.support import Engine
 from treadle.api.documents import parse_documents
 from treadle.api.limits import MAX_OBJECT_BYTES
@@ -445,18 +444,6 @@ def test_a_json_file_key_given_twice_is_refused() -> None:
     text = '{"apiVersion": "v1", "kind": "ConfigMap",\n "kind": "Secret"}'
     with pytest.raises(BadRequest, match=r'x.json:2:2: invalid YAML: duplicate key "kind"'):
         parse_documents(text, "x.json")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with serve(tmp_path_factory.mktemp("admission"), run_controller=False) as s:
-        yield s
-
-
-@pytest.fixture
-def http(server: Served) -> Iterator[httpx.Client]:
-    with server.client() as c:
-        yield c
 
 
 CONFIG_MAPS = "/api/v1/namespaces/default/configmaps"

@@ -542,7 +542,7 @@ def test_sigterm_stops_the_controller_in_order(tmp_path: Path) -> None:
     _started(controller)
     controller.send_signal(signal.SIGTERM)
     _, errors = controller.communicate(timeout=30)
-    assert controller.returncode == 0
+    assert controller.returncode == 0, errors
     assert "Traceback" not in errors, errors
     with closing(sqlite3.connect(home / "treadle.db")) as db:  # released, not left to expire
         assert db.execute("SELECT holder FROM leases").fetchall() == []

@@ -16,7 +16,6 @@ import shutil
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ import httpx
 import pytest
 
 from tests.runtime.runtime_helpers import HAS_SANDBOX, shown_host_dir
-from tests.server.conftest import Served, serve
+from tests.server.conftest import Served
 from tests.support import Engine
 from treadle.config import Home
 from treadle.controller.queue import BACKOFF_BASE
@@ -412,23 +411,6 @@ def test_results_are_never_read_through_a_symlink(engine: Engine, tmp_path: Path
 # -- 3. the volume file API, raced -----------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with serve(tmp_path_factory.mktemp("volume-api"), run_controller=False) as s:
-        yield s
-
-
-@pytest.fixture
-def api(server: Served) -> Iterator[httpx.Client]:
-    with server.client() as c:
-        yield c
-
-
-@pytest.fixture
-def ns() -> str:
-    return f"t-{uuid.uuid4().hex[:10]}"
-
-
 def files(ns: str, name: str = "data") -> str:
     return f"/treadle/v1/namespaces/{ns}/volumes/{name}/files"
 
@@ -469,14 +451,14 @@ def flipper(volume: Path, targets: list[str], stop: threading.Event) -> Callable
 
 
 def test_flipping_a_directory_and_a_symlink_never_reaches_outside(
-    api: httpx.Client, ns: str, server: Served, tmp_path: Path
+    http: httpx.Client, ns: str, served: Served, tmp_path: Path
 ) -> None:
     outside = host_dir(tmp_path)
     (outside / "f").write_text(SECRET)
     assert (
-        api.post(f"/treadle/v1/namespaces/{ns}/volumes", json={"name": "data"}).status_code == 201
+        http.post(f"/treadle/v1/namespaces/{ns}/volumes", json={"name": "data"}).status_code == 201
     )
-    volume = server.home.volume(ns, "data")
+    volume = served.home.volume(ns, "data")
     (volume / "d").mkdir()
     (volume / "d" / "f").write_text("inside")
     stop = threading.Event()
@@ -489,10 +471,10 @@ def test_flipping_a_directory_and_a_symlink_never_reaches_outside(
     try:
         for i in range(300):
             for op, response in (
-                ("read", api.get(f"{files(ns)}/d/f")),
-                ("list", api.get(f"{files(ns)}/d")),
-                ("write", api.put(f"{files(ns)}/d/w{i}", content=b"x")),
-                ("delete", api.delete(f"{files(ns)}/d/w{i}")),
+                ("read", http.get(f"{files(ns)}/d/f")),
+                ("list", http.get(f"{files(ns)}/d")),
+                ("write", http.put(f"{files(ns)}/d/w{i}", content=b"x")),
+                ("delete", http.delete(f"{files(ns)}/d/w{i}")),
             ):
                 seen[(op, response.status_code)] += 1
                 if SECRET in response.text or "secret" in response.text:
@@ -522,38 +504,38 @@ def test_flipping_a_directory_and_a_symlink_never_reaches_outside(
         "/etc/passwd",
     ],
 )
-def test_traversal_encodings_are_refused_with_4xx(api: httpx.Client, ns: str, path: str) -> None:
+def test_traversal_encodings_are_refused_with_4xx(http: httpx.Client, ns: str, path: str) -> None:
     assert (
-        api.post(f"/treadle/v1/namespaces/{ns}/volumes", json={"name": "data"}).status_code == 201
+        http.post(f"/treadle/v1/namespaces/{ns}/volumes", json={"name": "data"}).status_code == 201
     )
     for method in ("GET", "PUT", "DELETE"):
-        response = api.request(method, f"{files(ns)}/{path}", content=b"x")
+        response = http.request(method, f"{files(ns)}/{path}", content=b"x")
         assert 400 <= response.status_code < 500, (method, response.status_code, response.text)
 
 
 def test_a_fifo_in_a_volume_is_refused_not_waited_on(
-    api: httpx.Client, ns: str, server: Served
+    http: httpx.Client, ns: str, served: Served
 ) -> None:
     assert (
-        api.post(f"/treadle/v1/namespaces/{ns}/volumes", json={"name": "data"}).status_code == 201
+        http.post(f"/treadle/v1/namespaces/{ns}/volumes", json={"name": "data"}).status_code == 201
     )
-    os.mkfifo(server.home.volume(ns, "data") / "pipe")
-    assert api.get(f"{files(ns)}/pipe", timeout=5).status_code == 400
-    assert api.put(f"{files(ns)}/pipe/x", content=b"x", timeout=5).status_code == 400
+    os.mkfifo(served.home.volume(ns, "data") / "pipe")
+    assert http.get(f"{files(ns)}/pipe", timeout=5).status_code == 400
+    assert http.put(f"{files(ns)}/pipe/x", content=b"x", timeout=5).status_code == 400
 
 
 def test_a_symlink_in_a_listing_is_shown_without_following_it_out(
-    api: httpx.Client, ns: str, server: Served, tmp_path: Path
+    http: httpx.Client, ns: str, served: Served, tmp_path: Path
 ) -> None:
     outside = host_dir(tmp_path)
     assert (
-        api.post(f"/treadle/v1/namespaces/{ns}/volumes", json={"name": "data"}).status_code == 201
+        http.post(f"/treadle/v1/namespaces/{ns}/volumes", json={"name": "data"}).status_code == 201
     )
-    (server.home.volume(ns, "data") / "esc").symlink_to(outside)
-    items = api.get(files(ns)).json()["items"]
+    (served.home.volume(ns, "data") / "esc").symlink_to(outside)
+    items = http.get(files(ns)).json()["items"]
     assert [(i["name"], i["type"]) for i in items] == [("esc", "file")]
-    assert api.get(f"{files(ns)}/esc").status_code == 400
-    assert api.delete(f"{files(ns)}/esc").status_code == 200
+    assert http.get(f"{files(ns)}/esc").status_code == 400
+    assert http.delete(f"{files(ns)}/esc").status_code == 200
     assert unchanged(outside)
 
 

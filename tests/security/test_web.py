@@ -44,24 +44,6 @@ RUN = {
 }
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """A default server (a controller, a loopback bind), as `treadle server` starts."""
-    with serve(tmp_path_factory.mktemp("web-home")) as s:
-        yield s
-
-
-@pytest.fixture
-def http(served: Served) -> Iterator[httpx.Client]:
-    with served.client() as c:
-        yield c
-
-
-@pytest.fixture
-def ns() -> str:
-    return f"w-{uuid.uuid4().hex[:10]}"
-
-
 def authority(served: Served) -> str:
     return urlsplit(served.url).netloc
 

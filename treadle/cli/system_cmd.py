@@ -87,10 +87,13 @@ def controller_command(
             err.print(f"another controller drives {c.home.root} ({c.controller_holder()})")
             raise typer.Exit(0)
         signal.signal(signal.SIGTERM, _terminate)
-        out.print(f"controller running on {c.home.root}")
         try:
+            # Inside the try: a SIGTERM may come as soon as the handler is in place,
+            # also while this line is still being written.
+            out.print(f"controller running on {c.home.root}")
             _drive(manager, idle_exit)
         except _Terminated:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             out.print("terminated: stopping")
     finally:
         # The shutdown runs once, here, in order (the lease is released before the
