@@ -11,6 +11,7 @@ who sends it (a token, on loopback too). These tests speak HTTP to a real server
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -291,6 +292,11 @@ def test_a_loopback_server_requires_a_token(served: Served) -> None:
 # -- steps: local processes without the owner's token --------------------------------
 
 
+BASE_PYTHON = os.path.join(sys.base_prefix, "bin", "python3")
+"""The interpreter the venv was made from: the probe needs only the standard library, and
+a venv inside a checkout under /tmp is out of a sandboxed step's sight."""
+
+
 def probe_script(url: str, header: str = "") -> str:
     """A step that asks `url` as curl and as Python would, printing the statuses."""
     python = (
@@ -303,7 +309,7 @@ def probe_script(url: str, header: str = "") -> str:
     curl_header = f'-H "Authorization: {header}"' if header else ""
     return (
         f"curl -s -o /dev/null -w 'curl %{{http_code}}\\n' {curl_header} '{url}' || true; "
-        f"'{sys.executable}' -c \"{python}\" '{url}' \"{header}\""
+        f"'{BASE_PYTHON}' -c \"{python}\" '{url}' \"{header}\""
     )
 
 
