@@ -132,3 +132,29 @@ def test_unreachable_server_raises_server_error() -> None:
     sock.close()
     with pytest.raises(ServerError, match="cannot reach"):
         HttpClient(f"http://127.0.0.1:{port}").get(CM, "default", "x")
+
+
+def test_an_object_over_the_size_limit_is_a_refused_request_not_a_server_failure(
+    client: HttpClient, ns: str
+) -> None:
+    big = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "big"},
+        "data": {"blob": "x" * (4 * 1024 * 1024)},
+    }
+    with pytest.raises(BadRequest, match="3 MiB"):
+        client.create(big, ns)
+
+
+def test_statuses_the_client_has_no_class_for_keep_their_meaning() -> None:
+    from treadle.client.http import error_from_status
+    from treadle.errors import DiskFull
+
+    def status(code: int) -> dict[str, object]:
+        return {"kind": "Status", "code": code, "message": f"said {code}"}
+
+    assert isinstance(error_from_status(415, status(415), ""), BadRequest)
+    assert isinstance(error_from_status(421, status(421), ""), BadRequest)
+    assert isinstance(error_from_status(507, status(507), ""), DiskFull)
+    assert isinstance(error_from_status(502, status(502), ""), ServerError)

@@ -24,6 +24,7 @@ from ..errors import (
     AlreadyExists,
     BadRequest,
     Conflict,
+    DiskFull,
     FieldError,
     Forbidden,
     Gone,
@@ -104,6 +105,12 @@ def error_from_status(code: int, body: Any, fallback: str) -> TreadleError:
     error = _ERRORS.get(code)
     if error is not None:
         return error(message)
+    if code == 507:
+        return DiskFull(message)
+    if 400 <= code < 500:
+        # 413 too large, 415 not JSON, 421 not this server's name …: the request was
+        # refused, the server did not fail, and its message says why.
+        return BadRequest(message)
     return ServerError(f"the server answered {code}: {message}")
 
 

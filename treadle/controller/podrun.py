@@ -266,7 +266,10 @@ def stop_pod(ctx: Context, namespace: str, name: str) -> None:
     if spec.get("activeDeadlineSeconds") == STOP_DEADLINE_SECONDS:
         return
     spec["activeDeadlineSeconds"] = STOP_DEADLINE_SECONDS
-    ctx.store.update({**pod, "spec": spec})
+    try:
+        ctx.store.update({**pod, "spec": spec})
+    except NotFound:
+        return  # deleted meanwhile (a deleted run takes its pod along): nothing to stop
 
 
 def _step_events(
