@@ -64,15 +64,11 @@ def _beneath(root: Path, sub: str, what: str) -> str:
         raise WorkspaceError(f'{what}: subPath "{sub}" must be a relative path without ".."')
     top = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        fd = beneath.resolve(top, sub, create=True)
+        return beneath.made_path(top, sub)
     except OSError as exc:
         raise WorkspaceError(f'{what}: subPath "{sub}" {beneath.describe(exc)}') from None
     finally:
         os.close(top)
-    try:
-        return beneath.path_of(fd)
-    finally:
-        os.close(fd)
 
 
 def _container_statuses(pod: Obj, template: WorkflowTemplateSpec) -> list[dict[str, Any]]:

@@ -91,6 +91,16 @@ def path_of(fd: int) -> str:
     return os.readlink(f"/proc/self/fd/{fd}")
 
 
+def made_path(root: int, path: str) -> str:
+    """The path of `path` beneath `root`, made if missing: for tools that only take
+    paths (the directories themselves were found without leaving `root`)."""
+    fd = resolve(root, path, create=True)
+    try:
+        return path_of(fd)
+    finally:
+        os.close(fd)
+
+
 def open_dir(
     root: int, path: str, *, create: bool = False, symlinks: bool = True, kernel: bool = True
 ) -> int:

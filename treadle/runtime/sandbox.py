@@ -234,15 +234,11 @@ def _resolved(host: str, sub: str, dest: str) -> str:
     except OSError as e:
         raise MountError(f'mount at "{dest}": host path "{host}": {e.strerror}') from None
     try:
-        fd = beneath.resolve(root, sub, create=True)
+        return beneath.made_path(root, sub)
     except OSError as e:
         raise MountError(f'mount at "{dest}": subPath "{sub}" {beneath.describe(e)}') from None
     finally:
         os.close(root)
-    try:
-        return beneath.path_of(fd)
-    finally:
-        os.close(fd)
 
 
 @functools.lru_cache(maxsize=4)
