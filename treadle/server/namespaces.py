@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.responses import Response
 
 from ..api.kinds import KindInfo, by_kind
@@ -146,7 +146,6 @@ def replace_namespace(
 def patch_namespace(
     name: str,
     body: Any = Body(...),
-    content_type: str | None = Header(None),
     state: ServerState = Depends(server_state),
 ) -> Response:
     if _stored(state, name) is None:
@@ -156,7 +155,7 @@ def patch_namespace(
         doc["metadata"]["name"] = name
         doc["metadata"].pop("resourceVersion", None)
         return JSONResponse(_shown(state.client.create(doc)))
-    return JSONResponse(_shown(patch_object(state, _INFO, None, name, body, content_type)))
+    return JSONResponse(_shown(patch_object(state, _INFO, None, name, body)))
 
 
 @router.delete("/api/v1/namespaces/{name}", summary="Delete a namespace and everything in it")
