@@ -14,7 +14,7 @@ from typing import Any
 from ..api.kinds import KindInfo, by_kind
 from ..api.objects import GROUP_VERSION, RUN_LABEL, STOP_ANNOTATION
 from ..api.validate import kind_of
-from ..config import Home, sandbox_setting
+from ..config import Home
 from ..errors import BadRequest, NotFound, ValidationError
 from ..runtime.local import LocalRuntime
 from ..store.base import Obj, Page, WatchEvent
@@ -40,7 +40,7 @@ class EmbeddedClient:
     def __init__(self, home: Home) -> None:
         self.home = home.ensure()
         self.store = SqliteStore(home.database)
-        self.runtime = LocalRuntime(home.pods, sandbox_setting(), hide=[home.root])
+        self.runtime = LocalRuntime.for_home(home)
         self._lease: Lease | None = None
 
     def close(self) -> None:

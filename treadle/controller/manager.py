@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from ..api.objects import GROUP_VERSION, controller_of
-from ..config import Home, sandbox_setting
+from ..config import Home
 from ..errors import Gone, LeaseLost, StorageError
 from ..runtime.base import Runtime
 from ..runtime.unitdir import process_alive
@@ -105,8 +105,7 @@ class Manager:
         from ..store.sqlite import SqliteStore
 
         store = SqliteStore(home.ensure().database, synchronous="NORMAL")
-        runtime = LocalRuntime(home.pods, sandbox_setting(), hide=[home.root])
-        manager = cls(store, runtime, home, holder=holder)
+        manager = cls(store, LocalRuntime.for_home(home), home, holder=holder)
         manager._owns_store = True
         return manager
 

@@ -43,7 +43,7 @@ import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from treadle.errors import BadRequest, NotFound, TreadleError
 from treadle.runtime import unitdir as ud
@@ -63,6 +63,9 @@ from treadle.runtime.sandbox import (
     check_unsandboxed,
     shown_programs,
 )
+
+if TYPE_CHECKING:
+    from treadle.config import Home
 
 __all__ = ["LocalRuntime"]
 
@@ -120,6 +123,14 @@ class LocalRuntime:
             pass
         except OSError:  # a file system without FIFOs: `changes` only waits
             self._fifo = None
+
+    @classmethod
+    def for_home(cls, home: Home) -> LocalRuntime:
+        """The runtime of a data directory: its units under `home.pods`, the sandbox as
+        configured, and the whole data directory (database, token) out of steps' sight."""
+        from treadle.config import sandbox_setting
+
+        return cls(home.pods, sandbox_setting(), hide=[home.root])
 
     # -- start ------------------------------------------------------------------------
 
