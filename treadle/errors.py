@@ -33,6 +33,28 @@ class FieldError:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
+@dataclass(frozen=True)
+class FieldWarning(FieldError):
+    """Something worth telling the author that does not stop the input: the object
+    is accepted and stored as written (SPEC §13), unless the caller asked for strict
+    checking, where a warning is an error. Rules return warnings among their errors;
+    `split_warnings` tells them apart."""
+
+
+def split_warnings(
+    causes: Iterable[FieldError],
+) -> tuple[list[FieldError], list[FieldWarning]]:
+    """`causes` as (errors, warnings), each in the order given."""
+    errors: list[FieldError] = []
+    warnings: list[FieldWarning] = []
+    for cause in causes:
+        if isinstance(cause, FieldWarning):
+            warnings.append(cause)
+        else:
+            errors.append(cause)
+    return errors, warnings
+
+
 class ValidationError(TreadleError):
     """Input rejected; `causes` names every field that is wrong and why."""
 

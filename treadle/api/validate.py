@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import pydantic
 
 from ..core.names import DNS1123_LABEL_MAX_LENGTH
-from ..errors import FieldError, ValidationError
+from ..errors import FieldError, FieldWarning, ValidationError, split_warnings
 from .base import WIRE_CONTEXT
 from .cron import CronWorkflowRun
 from .kinds import WORKFLOW_KINDS, KindInfo, by_kind
@@ -28,6 +28,7 @@ from .run import WorkflowRun
 from .structural import structural_errors
 from .template import WorkflowTemplate, WorkflowTemplateSpec
 from .trigger import WorkflowTrigger
+from .unknown import unknown_fields
 
 TemplateResolver = Callable[[str | None, str], WorkflowTemplateSpec | None]
 """(namespace, name) -> the template's spec, or None when it does not exist (yet)."""
@@ -75,6 +76,14 @@ def kind_of(doc: Any) -> KindInfo:
     return info
 
 
+class Checked(NamedTuple):
+    """A document that passed: its model (or, for kinds Treadle does not model,
+    the dict) and what is worth telling its author."""
+
+    obj: pydantic.BaseModel | dict[str, Any]
+    warnings: list[FieldWarning]
+
+
 def validate(
     doc: Any,
     resolve_template: TemplateResolver | None = None,
@@ -84,7 +93,42 @@ def validate(
 ) -> pydantic.BaseModel | dict[str, Any]:
     """Parse and check one document. Workflow kinds come back as their model;
     other kinds (ConfigMap, Pod …) as the dict, after a check of their shape and of
-    the pod specs in them. `policy` is what the owner allows beyond the API."""
+    the pod specs in them. `policy` is what the owner allows beyond the API.
+    Warnings are dropped; `check` returns them."""
+    return check(doc, resolve_template, require_name=require_name, policy=policy).obj
+
+
+def check(
+    doc: Any,
+    resolve_template: TemplateResolver | None = None,
+    *,
+    require_name: bool = True,
+    policy: Policy = DEFAULT_POLICY,
+    strict: bool = False,
+) -> Checked:
+    """`validate`, keeping the warnings: unknown fields and undeclared params
+    (SPEC §13). With `strict` a warning is an error, as with kubectl's
+    `--validate=strict`."""
+    causes = _causes(doc, resolve_template, require_name, policy)
+    errors, warnings = split_warnings(causes.problems)
+    if strict:
+        errors, warnings = [*errors, *warnings], []
+    if errors or causes.obj is None:
+        raise ValidationError(errors, describe(doc))
+    return Checked(causes.obj, warnings)
+
+
+class _Causes(NamedTuple):
+    obj: pydantic.BaseModel | dict[str, Any] | None
+    problems: list[FieldError]
+
+
+def _causes(
+    doc: Any,
+    resolve_template: TemplateResolver | None,
+    require_name: bool,
+    policy: Policy,
+) -> _Causes:
     info = kind_of(doc)
     too_big = limit_errors(doc)
     if too_big:
@@ -97,17 +141,14 @@ def validate(
     )
     if info.model is None:
         errors += object_errors(doc, Scope(policy))
-        if errors:
-            raise ValidationError(errors, describe(doc))
-        return dict(doc)
+        return _Causes(dict(doc), errors)
     try:
         obj = info.model.model_validate(doc, by_name=False, context=WIRE_CONTEXT)
     except pydantic.ValidationError as exc:
-        raise ValidationError(errors + structural_errors(exc), describe(doc)) from None
+        return _Causes(None, errors + structural_errors(exc))
+    errors += unknown_fields(obj)
     errors += _rules(obj, resolve_template, policy)
-    if errors:
-        raise ValidationError(errors, describe(doc))
-    return obj
+    return _Causes(obj, errors)
 
 
 def _rules(

@@ -4,7 +4,7 @@ store's current state, defaults, and immutability rules. Every face goes through
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, NamedTuple
 
 import pydantic
 
@@ -12,8 +12,8 @@ from ..api.limits import limit_errors
 from ..api.objects import GROUP_VERSION, TEMPLATE_LABEL, label_value
 from ..api.policy import DEFAULT_POLICY, Policy
 from ..api.template import WorkflowTemplateSpec
-from ..api.validate import describe, kind_of, validate
-from ..errors import FieldError, NotFound, ValidationError
+from ..api.validate import check, describe, kind_of
+from ..errors import FieldError, FieldWarning, NotFound, ValidationError
 from ..store.base import Obj, Store
 
 
@@ -31,12 +31,25 @@ def template_resolver(store: Store) -> Any:
     return resolve
 
 
+class Prepared(NamedTuple):
+    """An object ready to store, and the warnings its author should see."""
+
+    obj: Obj
+    warnings: list[FieldWarning]
+
+
 def prepare(
-    store: Store, doc: Any, namespace: str | None = None, policy: Policy = DEFAULT_POLICY
-) -> Obj:
+    store: Store,
+    doc: Any,
+    namespace: str | None = None,
+    policy: Policy = DEFAULT_POLICY,
+    *,
+    strict: bool = False,
+) -> Prepared:
     """Validate `doc` and return it ready to store: namespace set, run labels added.
     `policy` is what the data directory's owner allows beyond the API (a Home's
-    `policy`). Raises ValidationError naming every problem; nothing is stored here."""
+    `policy`); `strict` makes warnings errors. Raises ValidationError naming every
+    problem; nothing is stored here. Unknown fields stay in the object as written."""
     info = kind_of(doc)
     too_big = limit_errors(doc)
     if too_big:
@@ -56,13 +69,13 @@ def prepare(
                 ]
             )
         meta["namespace"] = meta.get("namespace") or namespace or "default"
-    validate(obj, template_resolver(store), policy=policy)
+    checked = check(obj, template_resolver(store), policy=policy, strict=strict)
     if info.kind == "WorkflowRun":
         ref = (obj.get("spec") or {}).get("workflowTemplateRef")
         if ref:
             meta.setdefault("labels", {})
             meta["labels"] = {**(meta.get("labels") or {}), TEMPLATE_LABEL: label_value(ref)}
-    return obj
+    return Prepared(obj, checked.warnings)
 
 
 def merge_applied(existing: Obj, doc: Obj) -> Obj:

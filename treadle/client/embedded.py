@@ -51,11 +51,11 @@ class EmbeddedClient:
     # -- objects ---------------------------------------------------------------------
 
     def create(self, doc: Any, namespace: str | None = None) -> Obj:
-        obj = prepare(self.store, doc, namespace, self.home.policy)
+        obj, _ = prepare(self.store, doc, namespace, self.home.policy)
         return self.store.create(obj)
 
     def apply(self, doc: Any, namespace: str | None = None) -> tuple[Obj, str]:
-        obj = prepare(self.store, doc, namespace, self.home.policy)
+        obj, _ = prepare(self.store, doc, namespace, self.home.policy)
         meta = obj["metadata"]
         if not meta.get("name"):
             return self.store.create(obj), "created"

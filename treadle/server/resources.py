@@ -194,7 +194,9 @@ def update_object(
     meta["name"] = name
     meta.pop("generateName", None)
     existing = state.client.get(info, namespace, name)
-    obj = prepare(state.store, doc, namespace if info.namespaced else None, state.home.policy)
+    obj, _ = prepare(
+        state.store, doc, namespace if info.namespaced else None, state.home.policy
+    )
     check_update(existing, obj)
     return state.store.update(obj)
 

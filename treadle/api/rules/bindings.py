@@ -1,12 +1,13 @@
 """What a run or a DAG node gives to the template it uses: every required param,
-a binding for every non-optional workspace, and nothing the template does not
-declare (SPEC §3.5, §3.6)."""
+a binding for every non-optional workspace, and no workspace the template does not
+declare (SPEC §3.5, §3.6). A param the template does not declare is accepted with
+a warning, as the platform accepts it (SPEC §13)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ...errors import FieldError
+from ...errors import FieldError, FieldWarning
 from ..template import WorkflowTemplateSpec
 from .common import Named
 
@@ -25,13 +26,17 @@ def against_template(
     """`params` and `workspaces` (at `path`) checked against what `template` declares."""
     of = f' of template "{template_name}"' if template_name else ""
     by = f' by template "{template_name}"' if template_name else ""
-    errors = []
+    errors: list[FieldError] = []
     declared = {p.name for p in template.params}
     given = {p.name for p in params}
     for i, p in enumerate(params):
         if p.name not in declared:
             errors.append(
-                FieldError(f"{path}.params[{i}].name", f'param "{p.name}" is not declared{by}')
+                FieldWarning(
+                    f"{path}.params[{i}].name",
+                    f'param "{p.name}" is not declared{by} '
+                    "(accepted: substituted only where the template references it)",
+                )
             )
     for decl in template.params:
         if decl.required and decl.name not in given:

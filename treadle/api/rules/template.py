@@ -73,7 +73,7 @@ def validate_template_spec(
         groups = body.spec.replica_specs or []
         at = f"{where}.spec.replicaSpecs"
         errors += replica_errors(groups, at, Scope(policy, templated=True))
-    errors += undeclared_references(spec, path, type_, field, nodes)
+    errors += undeclared_references(spec, path, type_, nodes)
     return errors
 
 
