@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..api.rules.run import MAX_NESTING
 from ..config import Home
 from ..runtime.base import Runtime
 from ..store.base import Obj, Store
@@ -33,7 +34,7 @@ class Context:
     runtime: Runtime
     home: Home
     clock: Callable[[], datetime] = utcnow
-    max_depth: int = 10
+    max_depth: int = MAX_NESTING
     enqueue: Callable[[Any], None] = field(default=lambda key: None)
     """Ask for another reconcile of a key, e.g. a parent run when a child finished."""
 

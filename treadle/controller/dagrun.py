@@ -29,7 +29,7 @@ from ..api.run import WorkflowRunSpec, WorkspaceBinding
 from ..api.template import DagNode, WorkflowTemplateSpec
 from ..core.dag import NodeState, Plan, plan
 from ..core.pods import param_values
-from ..errors import AlreadyExists, NotFound
+from ..errors import AlreadyExists, NotFound, split_warnings
 from ..store.base import Obj
 from .context import Context
 from .handlers import Outcome
@@ -172,7 +172,10 @@ class DagHandler:
                     for w in node.workspaces
                 ],
             )
-            for p in params_against_template(wanted, spec, "params", ref):
+            # A param the node's template does not declare is the child run's
+            # warning to record, not a reason to refuse the DAG (SPEC §13).
+            errors, _ = split_warnings(params_against_template(wanted, spec, "params", ref))
+            for p in errors:
                 problems.append(f'node "{node.name}": {p.message}')
         return "; ".join(problems) or None
 

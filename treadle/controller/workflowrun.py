@@ -10,13 +10,15 @@ from __future__ import annotations
 import pydantic
 
 from ..api.objects import GROUP_VERSION, STOP_ANNOTATION, annotations_of
+from ..api.rules.references import param_references
 from ..api.rules.run import params_against_template
 from ..api.rules.template import validate_template_spec
 from ..api.run import WorkflowRunSpec
 from ..api.template import WorkflowTemplateSpec
 from ..core.conditions import set_condition
 from ..core.duration import format_duration, parse_duration
-from ..errors import Conflict, NotFound
+from ..core.pods import param_values
+from ..errors import Conflict, FieldWarning, NotFound, split_warnings
 from ..store.base import Obj
 from .context import Context, parse_time
 from .handlers import Handler, Outcome, handler_for
@@ -79,8 +81,15 @@ def _start(ctx: Context, run: Obj) -> float | None:
             ctx, run, "TemplateNotFound" if "not found" in template else "InvalidTemplate", template
         )
         return None
-    problems = validate_template_spec(template, "workflowTemplate.spec", policy=ctx.home.policy)
-    problems += params_against_template(spec, template, "spec", spec.workflow_template_ref)
+    # The template's own warnings (unknown fields …) were its author's to see when
+    # it was stored; what this run gives it is this run's to record.
+    problems, _ = split_warnings(
+        validate_template_spec(template, "workflowTemplate.spec", policy=ctx.home.policy)
+    )
+    given, undeclared = split_warnings(
+        params_against_template(spec, template, "spec", spec.workflow_template_ref)
+    )
+    problems += given
     if problems:
         _fail_at_start(ctx, run, "InvalidParams", "; ".join(str(p) for p in problems))
         return None
@@ -112,7 +121,32 @@ def _start(ctx: Context, run: Obj) -> float | None:
     ctx.event(run, "Started", f"{type_} run of {source} started")
     for note in handler.notes(template):
         ctx.event(run, "Note", note)
+    _record_param_warnings(ctx, run, spec, template, undeclared)
     return 0.0
+
+
+def _record_param_warnings(
+    ctx: Context,
+    run: Obj,
+    spec: WorkflowRunSpec,
+    template: WorkflowTemplateSpec,
+    undeclared: list[FieldWarning],
+) -> None:
+    """What the platform accepts but an author would want to know (SPEC §13): a
+    param given that the template does not declare, and a `$(params.x)` that has
+    no value and so stays as written."""
+    for warning in undeclared:
+        ctx.event(run, "UndeclaredParam", str(warning), "Warning")
+    values = param_values(template, {p.name: p.value for p in spec.params})
+    for name in param_references(template, template.effective_type or ""):
+        if name not in values:
+            ctx.event(
+                run,
+                "UnresolvedParam",
+                f"$(params.{name}) has no value: the template does not declare it and "
+                "the run does not give it, so it is left as written",
+                "Warning",
+            )
 
 
 def _advance(ctx: Context, run: Obj) -> float | None:

@@ -34,8 +34,10 @@ def referencing_strings(
 ) -> Iterator[tuple[str, str]]:
     """Every string of the template where substitution applies and that holds a
     `$(`, with its field path: the body of its type, and a DAG's results."""
+    field = TYPE_FIELDS.get(type_)
+    if field is None:
+        return
     wire = spec.dump()
-    field = TYPE_FIELDS[type_]
     yield from strings(wire.get(field), f"{path}.{field}", "$(")
     if type_ == "DAG":
         yield from strings(wire.get("results", []), f"{path}.results", "$(")

@@ -12,6 +12,10 @@ from .common import duration, reference_names, relative_subpath, template_ref, u
 from .pods import source_errors
 from .template import validate_template_spec
 
+MAX_NESTING = 10
+"""How deep DAGs may nest runs (`spec.depth`, SPEC §3.5): the platform refuses a
+deeper run, which also ends a template that references itself."""
+
 
 def validate_run_spec(
     spec: WorkflowRunSpec,
@@ -61,6 +65,12 @@ def validate_run_spec(
         errors += source_errors(ws, f"{path}.workspaces[{i}]")
         errors += relative_subpath(ws.sub_path, f"{path}.workspaces[{i}].subPath")
     errors += duration(spec.timeout, f"{path}.timeout")
+    if spec.depth is not None and spec.depth > MAX_NESTING:
+        errors.append(
+            FieldError(
+                f"{path}.depth", f"{spec.depth} is deeper than the nesting limit of {MAX_NESTING}"
+            )
+        )
     if template is not None:
         errors += params_against_template(spec, template, path, template_name)
     return errors
