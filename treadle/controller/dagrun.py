@@ -142,6 +142,9 @@ def _retried_status(children: dict[str, list[Obj]]) -> list[dict[str, Any]]:
     return out
 
 
+ALL_SUCCEEDED = "All nodes in DAG have succeeded"
+
+
 class DagHandler:
     def preflight(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> str | None:
         """Every node's template exists and gets the params and workspaces it needs."""
@@ -196,7 +199,14 @@ class DagHandler:
             status["retriedStatus"] = retried
         if decided.finished:
             status["results"] = [{"name": n, "value": v} for n, v in decided.results]
-            return Outcome(status, decided.phase, decided.phase, decided.message)
+            return Outcome(
+                status,
+                decided.phase,
+                decided.phase,
+                decided.message,
+                # The platform's words, for tools that read its conditions.
+                completed_message=ALL_SUCCEEDED if decided.phase == "Succeeded" else None,
+            )
         return Outcome(status, message=decided.message)
 
     def _apply(

@@ -20,6 +20,9 @@ class Outcome:
     """"Succeeded" or "Failed" when the run is over."""
     reason: str | None = None
     message: str | None = None
+    completed_message: str | None = None
+    """What the Completed condition says when the platform words it otherwise than
+    our status message (default: the message)."""
     requeue: float | None = None
     """Seconds until another look is needed even without an event."""
 

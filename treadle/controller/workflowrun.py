@@ -208,7 +208,9 @@ def _finish(ctx: Context, run: Obj, outcome: Outcome) -> None:
         reason=reason,
     )
     conds = set_condition(status.get("conditions", []), "Running", "False", now, reason)
-    status["conditions"] = set_condition(conds, "Completed", "True", now, reason, outcome.message)
+    status["conditions"] = set_condition(
+        conds, "Completed", "True", now, reason, outcome.completed_message or outcome.message
+    )
     ctx.store.update_status({**run, "status": status})
     started = status.get("startTime")
     took = ""
