@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from treadle.api.template import WorkflowTemplate, WorkflowTemplateSpec
-from treadle.api.validate import validate
+from treadle.api.validate import check, validate
 from treadle.errors import FieldError, ValidationError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,6 +100,11 @@ def causes_of(doc: Any, resolve: Resolver | None = None) -> list[FieldError]:
     except ValidationError as exc:
         return exc.causes
     return []
+
+
+def warnings_of(doc: Any, resolve: Resolver | None = None) -> list[FieldError]:
+    """The warnings of a document that passes (a ValidationError if it does not)."""
+    return list(check(doc, resolve).warnings)
 
 
 def errors_of(doc: Any, resolve: Resolver | None = None) -> list[str]:

@@ -123,12 +123,29 @@ def test_json_schema_accepts_the_valid_documents(doc: Doc) -> None:
     assert schema_errors(doc) == []
 
 
-def test_json_schema_rejects_an_unknown_field_of_our_own_types() -> None:
+def test_json_schema_accepts_an_unknown_field_of_our_own_types_as_validation_does() -> None:
+    # Validation keeps it and warns; JSON Schema cannot warn, and an editor must not
+    # call a document invalid that `apply` accepts.
     doc = dag_template({"name": "a", "workflowTemplateRef": "x", "dependecies": []})
-    errors = schema_errors(doc)
-    assert len(errors) == 1
-    assert errors[0].startswith("['spec', 'dag', 'templates', 0]:")
-    assert "'dependecies' was unexpected" in errors[0]
+    assert schema_errors(doc) == []
+
+
+def test_json_schema_lists_the_fields_the_api_defines_but_treadle_does_not_type() -> None:
+    info = by_kind("batch.tensorstack.dev/v1beta1", "WorkflowTemplate")
+    assert info is not None
+    defs = json_schema(info)["$defs"]
+    assert {"ports", "securityContext", "livenessProbe"} <= set(defs["Container"]["properties"])
+    assert {"affinity", "tolerations", "os"} <= set(defs["PodSpec"]["properties"])
+    assert {"finalizers", "managedFields"} <= set(defs["ObjectMeta"]["properties"])
+    untyped = defs["Container"]["properties"]["securityContext"]
+    assert "type" not in untyped and "$ref" not in untyped, "any value, as validation takes"
+
+
+def test_json_schema_types_the_console_s_language_field_of_a_step() -> None:
+    info = by_kind("batch.tensorstack.dev/v1beta1", "WorkflowTemplate")
+    assert info is not None
+    language = json_schema(info)["$defs"]["Step"]["properties"]["language"]
+    assert {"type": "string"} in language["anyOf"]
 
 
 def test_json_schema_accepts_unknown_fields_of_kubernetes_types() -> None:
@@ -175,12 +192,15 @@ def test_openapi_schema_is_structural(info: KindInfo) -> None:
     assert problems == []
 
 
-def test_openapi_schema_preserves_unknown_fields_of_embedded_kubernetes_types() -> None:
+def test_openapi_schema_preserves_unknown_fields_where_validation_keeps_them() -> None:
+    # Kept as written (SPEC §13) in our own types as in the embedded Kubernetes
+    # ones, so a cluster must not prune them either.
     info = by_kind("batch.tensorstack.dev/v1beta1", "WorkflowTemplate")
     assert info is not None
     spec = at(openapi_v3_schema(info), "spec")
     preserved = "x-kubernetes-preserve-unknown-fields"
     for path in (
+        (),
         ("pod",),
         ("pod", "containers", "[]"),
         ("pod", "volumes", "[]"),
@@ -188,10 +208,19 @@ def test_openapi_schema_preserves_unknown_fields_of_embedded_kubernetes_types() 
         ("seqPod", "steps", "[]"),
         ("mpiJob", "spec"),
         ("tensorflowTrainingJob", "spec", "replicaSpecs", "[]", "template", "spec"),
+        ("dag",),
+        ("dag", "templates", "[]"),
+        ("resource",),
+        ("params", "[]"),
     ):
         assert at(spec, *path).get(preserved) is True, path
-    for path in (("dag",), ("dag", "templates", "[]"), ("resource",), ("params", "[]")):
-        assert preserved not in at(spec, *path), path
+
+
+def test_openapi_schema_keeps_maps_of_strings_typed() -> None:
+    info = by_kind("batch.tensorstack.dev/v1beta1", "WorkflowTemplate")
+    assert info is not None
+    selector = at(openapi_v3_schema(info), "spec", "pod", "nodeSelector")
+    assert selector == {"additionalProperties": {"type": "string"}, "type": "object"}
 
 
 def test_openapi_schema_marks_text_that_takes_numbers_as_int_or_string() -> None:
@@ -206,7 +235,12 @@ def test_openapi_schema_keeps_the_spec_defaults() -> None:
     assert info is not None
     spec = at(openapi_v3_schema(info), "spec")
     assert at(spec, "concurrencyPolicy")["default"] == "Allow"
-    assert at(spec, "concurrencyPolicy")["enum"] == ["Allow", "Forbid", "Replace"]
+    assert at(spec, "concurrencyPolicy")["enum"] == [
+        "Allow",
+        "AllowConcurrent",
+        "Forbid",
+        "Replace",
+    ]
     assert (
         at(spec, "successfulRunsHistoryLimit")["default"],
         at(spec, "failedRunsHistoryLimit")["default"],

@@ -195,3 +195,46 @@ def test_trigger_and_listener_types() -> None:
         )
     )
     assert trig.spec.event_sources[0].filters[0].values == ["1"]
+
+
+def test_listener_and_trigger_size_their_pods_with_replicas_and_resources() -> None:
+    listener = EventListener.model_validate(
+        {
+            "apiVersion": "tensorstack.dev/v1beta1",
+            "kind": "EventListener",
+            "metadata": {"name": "el"},
+            "spec": {"replicas": 2, "resources": {"limits": {"cpu": 1}}},
+        }
+    )
+    assert listener.spec.replicas == 2
+    assert listener.spec.resources is not None and listener.spec.resources.limits == {"cpu": "1"}
+    trig = WorkflowTrigger.model_validate(
+        trigger(
+            {
+                "replicas": 1,
+                "resources": {"requests": {"memory": "64Mi"}},
+                "eventSources": [{"eventListenerName": "el"}],
+                "workflowRunSpec": {"workflowTemplateRef": "t"},
+            }
+        )
+    )
+    assert trig.spec.replicas == 1
+    assert trig.spec.resources is not None and trig.spec.resources.requests == {"memory": "64Mi"}
+
+
+def test_a_step_keeps_the_language_the_console_writes() -> None:
+    spec = spec_of(
+        seqPod={
+            "steps": [{"name": "s", "image": "python", "script": "print(1)", "language": "Python"}]
+        }
+    )
+    assert spec.seq_pod is not None and spec.seq_pod.steps[0].language == "Python"
+
+
+def test_a_trigger_s_status_holds_conditions() -> None:
+    doc = {
+        **trigger({"eventSources": [], "workflowRunSpec": {"workflowTemplateRef": "t"}}),
+        "status": {"conditions": [{"type": "Ready", "status": "True"}]},
+    }
+    trig = WorkflowTrigger.model_validate(doc)
+    assert trig.status is not None and trig.status.conditions[0].type == "Ready"

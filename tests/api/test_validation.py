@@ -10,7 +10,7 @@ import pytest
 
 from treadle.api.policy import Policy
 from treadle.api.template import WorkflowTemplate, WorkflowTemplateSpec
-from treadle.api.validate import validate
+from treadle.api.validate import check, validate
 from treadle.errors import ValidationError
 
 from .samples import (
@@ -38,6 +38,7 @@ from .samples import (
     template,
     trigger,
     valid_documents,
+    warnings_of,
 )
 
 JOB_HEAD = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\n"
@@ -170,12 +171,6 @@ REJECTED = [
         "metadata.labels",
         'invalid key "-bad"',
     ),
-    case(
-        "unknown_top_level_field",
-        {**pod_template(), "extra": 1},
-        "extra",
-        "unknown field",
-    ),
     # --- type and the field that goes with it (SPEC §3) ------------------------------
     case(
         "unknown_type",
@@ -289,6 +284,26 @@ REJECTED = [
         seq_pod(container("step"), container("step")),
         "spec.seqPod.steps[1].name",
         'duplicate step name "step"',
+    ),
+    case(
+        "step_named_like_an_init_container",
+        template(
+            {
+                "type": "SeqPod",
+                "seqPod": {
+                    "initContainers": [container("prepare")],
+                    "steps": [container("a"), container("prepare")],
+                },
+            }
+        ),
+        "spec.seqPod.steps[1].name",
+        'duplicate step name "prepare" (also the name of spec.seqPod.initContainers[0])',
+    ),
+    case(
+        "container_named_like_an_init_container",
+        pod(container("c"), initContainers=[container("c")]),
+        "spec.pod.containers[0].name",
+        'duplicate container name "c" (also the name of spec.pod.initContainers[0])',
     ),
     case("seq_pod_without_steps", seq_pod(), "spec.seqPod.steps", "steps must not be empty"),
     case(
@@ -469,18 +484,6 @@ REJECTED = [
     ),
     # --- references (SPEC §4) ---------------------------------------------------
     case(
-        "undeclared_param_in_command",
-        pod(container(command=["echo", "$(params.mesage)"])),
-        "spec.pod.containers[0].command[1]",
-        'undeclared param "mesage" in $(params.mesage)',
-    ),
-    case(
-        "undeclared_param_in_env_value",
-        pod(container(env=[{"name": "X", "value": "$(params.x)"}])),
-        "spec.pod.containers[0].env[0].value",
-        'undeclared param "x"',
-    ),
-    case(
         "undeclared_workspace_in_args",
         pod(container(args=["$(workspaces.data.path)/in"])),
         "spec.pod.containers[0].args[0]",
@@ -491,23 +494,6 @@ REJECTED = [
         seq_pod({"name": "s", "image": "python", "script": "echo 1 > $(results.out.path)"}),
         "spec.seqPod.steps[0].script",
         'undeclared result "out" in $(results.out.path)',
-    ),
-    case(
-        "undeclared_param_in_a_manifest",
-        resource_template(JOB_HEAD + "spec: {parallelism: $(params.n), " + JOB_POD + "}\n"),
-        "spec.resource.manifest",
-        'undeclared param "n"',
-    ),
-    case(
-        "undeclared_param_in_a_job_template",
-        template(
-            {
-                "type": "MPIJob",
-                "mpiJob": {"metadata": {"name": "$(params.job)"}, "spec": {"worker": {}}},
-            }
-        ),
-        "spec.mpiJob.metadata.name",
-        'undeclared param "job" in $(params.job)',
     ),
     case(
         "node_results_read_outside_a_dag",
@@ -526,14 +512,6 @@ REJECTED = [
         dag_template(node("a", params=[{"name": "p", "value": "$(templates.b.results.r)"}])),
         "spec.dag.templates[0].params[0].value",
         'unknown node "b"',
-    ),
-    case(
-        "undeclared_param_in_a_when_input",
-        dag_template(
-            node("a", when=[{"input": "$(params.mode)", "operator": "in", "values": ["x"]}])
-        ),
-        "spec.dag.templates[0].when[0].input",
-        'undeclared param "mode"',
     ),
     # --- DAG (SPEC §3.5) ----------------------------------------------------------
     case("dag_without_nodes", dag_template(), "spec.dag.templates", "templates must not be empty"),
@@ -595,16 +573,34 @@ REJECTED = [
         'invalid template name "My Template"',
     ),
     case(
-        "misspelt_node_field",
-        dag_template({"name": "a", "workflowTemplateRef": "x", "dependecies": []}),
-        "spec.dag.templates[0].dependecies",
-        "unknown field",
+        "snake_case_spelling_of_our_own_field",
+        dag_template(node("a"), dag={"failure_strategy": "StopAllWorkflowTemplates"}),
+        "spec.dag",
+        'unknown field "failure_strategy" (the field is "failureStrategy")',
     ),
     case(
-        "snake_case_spelling_of_our_own_field",
-        dag_template({"name": "a", "workflowTemplateRef": "x", "failure_strategy": "x"}),
-        "spec.dag.templates[0].failure_strategy",
-        "unknown field",
+        "snake_case_spelling_of_a_node_field",
+        dag_template({"name": "a", "workflow_template_ref": "x"}),
+        "spec.dag.templates[0]",
+        'unknown field "workflow_template_ref" (the field is "workflowTemplateRef")',
+    ),
+    case(
+        "snake_case_spelling_of_a_run_field",
+        run({"workflowTemplateRef": "t", "service_account_name": "sa"}),
+        "spec",
+        'unknown field "service_account_name" (the field is "serviceAccountName")',
+    ),
+    case(
+        "snake_case_spelling_in_metadata",
+        {**pod_template(), "metadata": {"name": "t", "owner_references": []}},
+        "metadata",
+        'unknown field "owner_references" (the field is "ownerReferences")',
+    ),
+    case(
+        "snake_case_spelling_in_a_config_map",
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "binary_data": {}},
+        "",
+        'unknown field "binary_data" (the field is "binaryData")',
     ),
     case(
         "when_with_an_unknown_operator",
@@ -773,12 +769,6 @@ REJECTED = [
         "required field is missing",
     ),
     case(
-        "job_template_with_an_unknown_field",
-        template({"type": "GenericJob", "genericJob": {"kind": "GenericJob", "spec": {}}}),
-        "spec.genericJob.kind",
-        "unknown field",
-    ),
-    case(
         "job_replica_without_containers",
         tf_job(replica("worker")),
         "spec.tensorflowTrainingJob.spec.replicaSpecs[0].template.spec.containers",
@@ -898,10 +888,10 @@ REJECTED = [
         "greater than or equal to 0, got -1",
     ),
     case(
-        "misspelt_scheduler_field",
-        ref_run(scheduler={"t9kScheduler": {"queu": "default"}}),
-        "spec.scheduler.t9kScheduler.queu",
-        "unknown field",
+        "depth_over_the_nesting_limit",
+        ref_run(depth=11),
+        "spec.depth",
+        "11 is deeper than the nesting limit of 10",
     ),
     case(
         "embedded_template_errors_are_under_its_path",
@@ -947,7 +937,8 @@ REJECTED = [
         "cron_with_an_unknown_concurrency_policy",
         cron_of(concurrencyPolicy="Sometimes"),
         "spec.concurrencyPolicy",
-        "unsupported value \"Sometimes\": must be one of 'Allow', 'Forbid' or 'Replace'",
+        'unsupported value "Sometimes": '
+        "must be one of 'Allow', 'AllowConcurrent', 'Forbid' or 'Replace'",
     ),
     case(
         "cron_with_a_negative_starting_deadline",
@@ -1037,6 +1028,35 @@ REJECTED = [
         "spec.replicas",
         "greater than or equal to 0",
     ),
+    case(
+        "event_listener_resources_that_are_not_a_mapping",
+        {
+            "apiVersion": TRIGGERS,
+            "kind": "EventListener",
+            "metadata": {"name": "el"},
+            "spec": {"resources": ["cpu"]},
+        },
+        "spec.resources",
+        "must be a mapping",
+    ),
+    case(
+        "trigger_replicas_written_as_text",
+        trigger_of(replicas="2"),
+        "spec.replicas",
+        'must be an integer, got "2"',
+    ),
+    case(
+        "trigger_resources_with_a_limit_that_is_a_list",
+        trigger_of(resources={"limits": {"cpu": ["1"]}}),
+        "spec.resources.limits.cpu",
+        "must be a string, got a list",
+    ),
+    case(
+        "step_language_that_is_not_text",
+        seq_pod(container("step", script="echo", language=["Shell"])),
+        "spec.seqPod.steps[0].language",
+        "must be a string",
+    ),
 ]
 
 
@@ -1056,6 +1076,305 @@ def test_every_error_reads_path_colon_reason(c: Case) -> None:
     for cause in causes_of(c.doc):
         assert str(cause) == (f"{cause.path}: {cause.message}" if cause.path else cause.message)
         assert cause.message and not cause.message.endswith(".")
+
+
+# --- accepted with a warning (SPEC §4, §13) ------------------------------------------
+# The platform's own tutorials reference params they do not declare: accepted, and
+# the author is told where.
+
+UNDECLARED_PARAM_REFERENCES = [
+    case(
+        "undeclared_param_in_command",
+        pod(container(command=["echo", "$(params.mesage)"])),
+        "spec.pod.containers[0].command[1]",
+        'undeclared param "mesage" in $(params.mesage)',
+    ),
+    case(
+        "undeclared_param_in_env_value",
+        pod(container(env=[{"name": "X", "value": "$(params.x)"}])),
+        "spec.pod.containers[0].env[0].value",
+        'undeclared param "x"',
+    ),
+    case(
+        "undeclared_param_in_a_manifest",
+        resource_template(JOB_HEAD + "spec: {parallelism: $(params.n), " + JOB_POD + "}\n"),
+        "spec.resource.manifest",
+        'undeclared param "n"',
+    ),
+    case(
+        "undeclared_param_in_a_job_template",
+        template(
+            {
+                "type": "MPIJob",
+                "mpiJob": {"metadata": {"name": "$(params.job)"}, "spec": {"worker": {}}},
+            }
+        ),
+        "spec.mpiJob.metadata.name",
+        'undeclared param "job" in $(params.job)',
+    ),
+    case(
+        "undeclared_param_in_a_when_input",
+        dag_template(
+            node("a", when=[{"input": "$(params.mode)", "operator": "in", "values": ["x"]}])
+        ),
+        "spec.dag.templates[0].when[0].input",
+        'undeclared param "mode"',
+    ),
+]
+
+
+@pytest.mark.parametrize("c", UNDECLARED_PARAM_REFERENCES)
+def test_undeclared_param_reference_is_a_warning(c: Case) -> None:
+    messages = [w.message for w in warnings_of(c.doc) if w.path == c.path]
+    assert any(c.reason in m for m in messages), (c.path, messages)
+
+
+@pytest.mark.parametrize("c", UNDECLARED_PARAM_REFERENCES)
+def test_undeclared_param_reference_is_an_error_when_strict(c: Case) -> None:
+    with pytest.raises(ValidationError) as caught:
+        check(c.doc, strict=True)
+    assert any(e.path == c.path and c.reason in e.message for e in caught.value.causes)
+
+
+# --- unknown fields: kept, and reported as warnings (SPEC §13) ----------------------
+# A field the API defines (typed, or a Kubernetes field Treadle does not type) is
+# known; any other is kept as written and reported with its path, as kubectl's
+# `--validate=warn` does. Strict checking makes it an error.
+
+CONFIG_MAP = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
+LISTENER = {"apiVersion": TRIGGERS, "kind": "EventListener", "metadata": {"name": "el"}}
+
+UNKNOWN_FIELDS = [
+    case("unknown_top_level_field", {**pod_template(), "extra": 1}, "extra", "unknown field"),
+    case(
+        "bogus_field_on_a_step",
+        seq_pod(container("step", bogus=1)),
+        "spec.seqPod.steps[0].bogus",
+        "unknown field",
+    ),
+    case(
+        "misspelt_node_field",
+        dag_template({"name": "a", "workflowTemplateRef": "x", "dependecies": []}),
+        "spec.dag.templates[0].dependecies",
+        'unknown field; did you mean "dependencies"?',
+    ),
+    case(
+        "bogus_field_on_a_when_expression",
+        dag_template(node("a", when=[{"input": "a", "operator": "in", "values": ["a"], "x": 1}])),
+        "spec.dag.templates[0].when[0].x",
+        "unknown field",
+    ),
+    case(
+        "bogus_field_on_a_run_param",
+        ref_run(params=[{"name": "p", "value": "v", "bogus": True}]),
+        "spec.params[0].bogus",
+        "unknown field",
+    ),
+    case(
+        "bogus_field_on_a_workspace_binding",
+        ref_run(workspaces=[{"name": "w", "emptyDir": {}, "readOnly": True}]),
+        "spec.workspaces[0].readOnly",
+        "unknown field",
+    ),
+    case(
+        "misspelt_scheduler_field",
+        ref_run(scheduler={"t9kScheduler": {"queu": "default"}}),
+        "spec.scheduler.t9kScheduler.queu",
+        'did you mean "queue"?',
+    ),
+    case(
+        "bogus_field_in_an_embedded_template_spec",
+        run({"workflowTemplateSpec": {"type": "Pod", "pod": POD, "bogus": 1}}),
+        "spec.workflowTemplateSpec.bogus",
+        "unknown field",
+    ),
+    case("bogus_field_at_spec_level", pod_template(bogus=1), "spec.bogus", "unknown field"),
+    case(
+        "bogus_field_in_metadata",
+        {**pod_template(), "metadata": {"name": "t", "bogus": 1}},
+        "metadata.bogus",
+        "unknown field",
+    ),
+    case(
+        "job_template_with_an_unknown_field",
+        template({"type": "GenericJob", "genericJob": {"kind": "GenericJob", "spec": {}}}),
+        "spec.genericJob.kind",
+        "unknown field",
+    ),
+    case(
+        "bogus_field_in_a_job_template_s_metadata",
+        template({"type": "MPIJob", "mpiJob": {"metadata": {"generatedName": "j-"}, "spec": {}}}),
+        "spec.mpiJob.metadata.generatedName",
+        'did you mean "generateName"?',
+    ),
+    case(
+        "bogus_field_on_a_container",
+        pod(container(bogus=1)),
+        "spec.pod.containers[0].bogus",
+        "unknown field",
+    ),
+    case(
+        "snake_case_spelling_of_an_untyped_kubernetes_field",
+        pod(container(security_context={"runAsUser": 1})),
+        "spec.pod.containers[0].security_context",
+        'did you mean "securityContext"?',
+    ),
+    case(
+        "bogus_field_on_a_volume_mount",
+        pod(
+            container(volumeMounts=[{"name": "v", "mountPath": "/v", "mode": "rw"}]),
+            volumes=[{"name": "v", "emptyDir": {}}],
+        ),
+        "spec.pod.containers[0].volumeMounts[0].mode",
+        "unknown field",
+    ),
+    case(
+        "bogus_field_in_a_pod_spec",
+        pod(container(), hostNetwrok=True),
+        "spec.pod.hostNetwrok",
+        'did you mean "hostNetwork"?',
+    ),
+    case(
+        "pod_spec_field_the_platform_s_seq_pod_spec_lacks",
+        template({"type": "SeqPod", "seqPod": {**SEQ_POD, "os": {"name": "linux"}}}),
+        "spec.seqPod.os",
+        "unknown field",
+    ),
+    case(
+        "bogus_field_in_a_cron_spec",
+        cron_of(concurrency="Forbid"),
+        "spec.concurrency",
+        "unknown field",
+    ),
+    case(
+        "bogus_field_in_a_cron_s_run_template",
+        cron({"schedule": "@daily", "workflowRun": {"spec": {"workflowTemplateRef": "t"}, "x": 1}}),
+        "spec.workflowRun.x",
+        "unknown field",
+    ),
+    case(
+        "bogus_field_on_a_trigger_filter",
+        trigger_of({"path": "body.a", "type": "string", "values": ["x"], "op": "in"}),
+        "spec.eventSources[0].filters[0].op",
+        "unknown field",
+    ),
+    case(
+        "bogus_field_in_a_listener_spec",
+        {**LISTENER, "spec": {"port": 8080}},
+        "spec.port",
+        "unknown field",
+    ),
+    case("bogus_field_on_a_config_map", {**CONFIG_MAP, "bogus": 1}, "bogus", "unknown field"),
+    case(
+        "bogus_field_in_a_config_map_s_metadata",
+        {**CONFIG_MAP, "metadata": {"name": "c", "lables": {}}},
+        "metadata.lables",
+        'did you mean "labels"?',
+    ),
+    case(
+        "bogus_field_in_a_pod_object",
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {**POD, "x": 1}},
+        "spec.x",
+        "unknown field",
+    ),
+    case(
+        "bogus_field_in_a_manifest",
+        manifest_template("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nbogus: 1\n"),
+        "spec.resource.manifest",
+        "bogus: unknown field",
+    ),
+]
+
+
+@pytest.mark.parametrize("c", UNKNOWN_FIELDS)
+def test_unknown_field_is_a_warning_naming_its_path(c: Case) -> None:
+    found = warnings_of(c.doc)
+    assert [w.path for w in found] == [c.path], [str(w) for w in found]
+    assert c.reason in found[0].message
+
+
+@pytest.mark.parametrize("c", UNKNOWN_FIELDS)
+def test_unknown_field_is_an_error_naming_its_path_when_strict(c: Case) -> None:
+    with pytest.raises(ValidationError) as caught:
+        check(c.doc, strict=True)
+    assert [(e.path, c.reason in e.message) for e in caught.value.causes] == [(c.path, True)]
+
+
+KNOWN_FIELDS = [
+    pytest.param(
+        seq_pod(container("step", command=[], script="print(1)", language="Python")),
+        id="language_on_a_script_step",
+    ),
+    pytest.param(
+        {**LISTENER, "spec": {"replicas": 2, "resources": {"limits": {"cpu": "1"}}}},
+        id="listener_replicas_and_resources",
+    ),
+    pytest.param(
+        trigger_of(replicas=1, resources={"requests": {"memory": "64Mi"}}),
+        id="trigger_replicas_and_resources",
+    ),
+    pytest.param(
+        {
+            **pod_template(),
+            "metadata": {
+                "name": "t",
+                "finalizers": ["example.com/keep"],
+                "managedFields": [{"manager": "kubectl", "operation": "Apply"}],
+                "deletionGracePeriodSeconds": 30,
+                "selfLink": "/apis/x",
+            },
+        },
+        id="kubernetes_metadata_fields",
+    ),
+    pytest.param(
+        pod(
+            container(
+                ports=[{"containerPort": 80}],
+                securityContext={"runAsUser": 1000},
+                livenessProbe={"exec": {"command": ["true"]}},
+                volumeMounts=[{"name": "v", "mountPath": "/v", "mountPropagation": "None"}],
+                resources={"limits": {"cpu": "1"}, "claims": [{"name": "gpu"}]},
+            ),
+            volumes=[{"name": "v", "nfs": {"server": "nfs", "path": "/x"}}],
+            affinity={},
+            tolerations=[],
+            nodeSelector={"disk": "ssd"},
+        ),
+        id="kubernetes_container_and_pod_fields",
+    ),
+    pytest.param(
+        template(
+            {
+                "type": "SeqPod",
+                "seqPod": {**SEQ_POD, "securityContext": {"runAsUser": 1000}, "dnsPolicy": "None"},
+            }
+        ),
+        id="fields_of_the_platform_s_seq_pod_spec",
+    ),
+    pytest.param(
+        template({"type": "MPIJob", "mpiJob": {"spec": {"worker": {"x": 1}, "mca": {}}}}),
+        id="anything_under_a_t9k_job_spec_for_now",
+    ),
+    pytest.param(
+        {**run({"workflowTemplateRef": "t"}), "status": {"phase": "Running", "resource": {}}},
+        id="fields_the_controller_writes_into_a_status",
+    ),
+    pytest.param({**CONFIG_MAP, "immutable": True}, id="config_map_immutable"),
+    pytest.param(
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {"name": "j"},
+            "spec": {"suspend": True, "completionMode": "Indexed", "template": {"spec": POD}},
+        },
+        id="batch_job_fields",
+    ),
+]
+
+
+@pytest.mark.parametrize("doc", KNOWN_FIELDS)
+def test_a_field_the_api_defines_is_accepted_without_a_warning(doc: Doc) -> None:
+    assert [str(w) for w in warnings_of(doc)] == []
 
 
 # --- documents that must pass ------------------------------------------------------
@@ -1241,6 +1560,9 @@ ACCEPTED = [
         id="cron_with_every_field",
     ),
     pytest.param(
+        cron_of(concurrencyPolicy="AllowConcurrent"), id="cron_with_the_platform_s_AllowConcurrent"
+    ),
+    pytest.param(
         trigger(
             {
                 "eventSources": [
@@ -1373,7 +1695,7 @@ def test_every_rule_violation_of_a_template_is_reported_at_once() -> None:
             "seqPod": {
                 "steps": [
                     {"name": "s", "image": "u", "script": "echo", "command": ["sh"]},
-                    {"name": "s", "image": "u", "args": ["$(params.q)"]},
+                    {"name": "s", "image": "u", "args": ["$(workspaces.q.path)"]},
                 ]
             },
         }
@@ -1395,9 +1717,9 @@ def test_every_structural_error_is_reported_at_once() -> None:
         dag={"failureStrategy": "Never"},
     )
     paths = {cause.path for cause in causes_of(doc)}
+    # `dependecies` is an unknown field: a warning, not one of the errors.
     assert paths == {
         "spec.dag.templates[0].retries",
-        "spec.dag.templates[0].dependecies",
         "spec.dag.templates[1].workflowTemplateRef",
         "spec.dag.templates[1].when[0].operator",
         "spec.dag.failureStrategy",
@@ -1454,12 +1776,6 @@ GOOD_RUN = {"params": [{"name": "word", "value": "hi"}], "workspaces": [{"name":
 
 AGAINST_TEMPLATE = [
     case(
-        "run_param_the_template_does_not_declare",
-        say_run(**{**GOOD_RUN, "params": [{"name": "word", "value": "hi"}, {"name": "wrod"}]}),
-        "spec.params[1].name",
-        'param "wrod" is not declared by template "say"',
-    ),
-    case(
         "run_missing_a_required_param",
         say_run(workspaces=GOOD_RUN["workspaces"]),
         "spec.params",
@@ -1485,21 +1801,38 @@ AGAINST_TEMPLATE = [
         "spec.workflowRun.spec.params",
         'missing required param "word" of template "say"',
     ),
+]
+
+
+UNDECLARED_PARAMS_GIVEN = [
     case(
-        "trigger_run_against_its_template",
+        "run_param_the_template_does_not_declare",
+        say_run(**{**GOOD_RUN, "params": [{"name": "word", "value": "hi"}, {"name": "wrod"}]}),
+        "spec.params[1].name",
+        'param "wrod" is not declared by template "say"',
+    ),
+    case(
+        "trigger_giving_a_param_the_template_does_not_declare",
         trigger(
             {
                 "eventSources": [{"eventListenerName": "el"}],
                 "workflowRunSpec": {
                     "workflowTemplateRef": "say",
-                    "params": [{"name": "who", "value": "$(body.who)"}],
+                    "params": [*GOOD_RUN["params"], {"name": "who", "value": "$(body.who)"}],
+                    "workspaces": GOOD_RUN["workspaces"],
                 },
             }
         ),
-        "spec.workflowRunSpec.params[0].name",
+        "spec.workflowRunSpec.params[1].name",
         'param "who" is not declared by template "say"',
     ),
 ]
+
+
+@pytest.mark.parametrize("c", UNDECLARED_PARAMS_GIVEN)
+def test_giving_an_undeclared_param_is_a_warning(c: Case) -> None:
+    messages = [w.message for w in warnings_of(c.doc, resolver(SAY)) if w.path == c.path]
+    assert any(c.reason in m for m in messages), (c.path, messages)
 
 
 @pytest.mark.parametrize("c", AGAINST_TEMPLATE)
@@ -1528,7 +1861,6 @@ def test_run_is_not_checked_against_a_template_without_a_resolver() -> None:
 def test_run_is_checked_against_an_embedded_template_without_a_resolver() -> None:
     embedded = run({"workflowTemplateSpec": SAY["spec"], "params": [{"name": "x", "value": "1"}]})
     assert errors_of(embedded) == [
-        'spec.params[0].name: param "x" is not declared',
         'spec.params: missing required param "word"',
         'spec.workspaces: missing binding for workspace "out"',
     ]
@@ -1575,12 +1907,6 @@ NODES_AGAINST_TEMPLATES = [
         add_dag(add_node("x", params=[])),
         "spec.dag.templates[0].params",
         'missing required param "a" of template "add"',
-    ),
-    case(
-        "node_giving_an_undeclared_param",
-        add_dag(add_node("x", params=[{"name": "a"}, {"name": "c", "value": "3"}])),
-        "spec.dag.templates[0].params[1].name",
-        'param "c" is not declared by template "add"',
     ),
     case(
         "node_missing_a_workspace",
@@ -1639,6 +1965,14 @@ NODES_AGAINST_TEMPLATES = [
 def test_node_rejected_against_its_template(c: Case) -> None:
     messages = [x.message for x in causes_of(c.doc, resolver(ADD)) if x.path == c.path]
     assert any(c.reason in m for m in messages), (c.path, messages)
+
+
+def test_node_giving_a_param_its_template_does_not_declare_is_a_warning() -> None:
+    doc = add_dag(add_node("x", params=[{"name": "a"}, {"name": "c", "value": "3"}]))
+    assert [str(w) for w in warnings_of(doc, resolver(ADD))] == [
+        'spec.dag.templates[0].params[1].name: param "c" is not declared by template "add" '
+        "(accepted: substituted only where the template references it)"
+    ]
 
 
 def test_nodes_giving_what_their_templates_need_pass() -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import functools
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     ValidationInfo,
     WithJsonSchema,
     model_validator,
@@ -41,43 +44,98 @@ may use the snake_case attribute names."""
 
 PYTHON_NAME_ERROR = "python_field_name"
 
+UNTYPED_NOTE = "Defined by the API; kept as written, not checked by Treadle."
+"""How the schema describes a field listed in `UNTYPED_FIELDS`."""
+
+
+def _schema_of_untyped(schema: dict[str, Any], cls: type[Any]) -> None:
+    # An editor completes what the API defines, typed or not; a property with no
+    # type takes any value, as validation does.
+    names: frozenset[str] = getattr(cls, "UNTYPED_FIELDS", frozenset())
+    if names:
+        props = schema.setdefault("properties", {})
+        for name in sorted(names):
+            props.setdefault(name, {"description": UNTYPED_NOTE})
+
 
 class Strict(BaseModel):
-    """Our own types: camelCase on the wire, unknown fields are errors, and values
-    of the type the field has: `retries: "3"` or `readOnly: "yes"` is an error, as
-    it is for Kubernetes, not a number or a boolean guessed from text. (`Text`
-    fields take any scalar, on purpose.)"""
+    """Our own types, as the platform's API reference defines them: camelCase on
+    the wire, and values of the type the field has: `retries: "3"` or
+    `readOnly: "yes"` is an error, as it is for Kubernetes, not a number or a
+    boolean guessed from text. (`Text` fields take any scalar, on purpose.)
+
+    A field the type does not define is kept as written (`extra="allow"`), so it
+    survives in the stored object and in `dump()`, and `api/unknown.py` reports it
+    as a warning with its path (SPEC §13). A snake_case spelling of a typed field
+    stays an error: `mount_path` is a mistake for `mountPath`, not an extension."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
         populate_by_name=True,
-        extra="forbid",
+        extra="allow",
         validate_default=False,
         strict=True,
+        json_schema_extra=_schema_of_untyped,
     )
 
-    def dump(self) -> dict[str, Any]:
-        """The wire form: only what was given or set, in camelCase."""
-        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    UNTYPED_FIELDS: ClassVar[frozenset[str]] = frozenset()
+    """Wire names of fields the API defines for this type that Treadle does not
+    type: known, kept as written, never reported."""
 
+    REPORT_UNKNOWN: ClassVar[bool] = True
+    """False where nothing under the type is reported: a part of an object that is
+    kept as written without being modelled yet, or that only the system writes."""
 
-class Open(Strict):
-    """Kubernetes types we embed: typed where we check, the rest kept verbatim."""
+    _wire_keys: tuple[str, ...] = PrivateAttr(default=())
+    """The keys of the mapping this object was read from, in the order written, so
+    that warnings come in document order."""
 
-    model_config = ConfigDict(extra="allow")
-
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _wire_names_only(cls, data: Any, info: ValidationInfo) -> Any:
-        # An unknown key is kept, but a snake_case spelling of a typed field is
-        # a mistake, not an extension: `mount_path` must not pass for `mountPath`.
+    def _from_wire(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo
+    ) -> Self:
         if isinstance(data, dict) and info.context and info.context.get("wire"):
-            for name, field in cls.model_fields.items():
-                alias = field.alias or name
-                if alias != name and name in data:
+            for name, alias in _python_names(cls):
+                if name in data:
                     raise PydanticCustomError(
                         PYTHON_NAME_ERROR,
                         'unknown field "{name}" (the field is "{alias}")',
                         {"name": name, "alias": alias},
                     )
-        return data
+        obj = handler(data)
+        if isinstance(data, dict):
+            obj._wire_keys = tuple(key for key in data if isinstance(key, str))
+        return obj
+
+    def __eq__(self, other: object) -> bool:
+        # Equal content is equal, whatever order its keys were written in.
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return (
+            type(self) is type(other)
+            and self.__dict__ == other.__dict__
+            and self.__pydantic_extra__ == other.__pydantic_extra__
+        )
+
+    def dump(self) -> dict[str, Any]:
+        """The wire form: only what was given or set, in camelCase, with the
+        fields no type defines as they were written."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+@functools.cache
+def _python_names(cls: type[BaseModel]) -> tuple[tuple[str, str], ...]:
+    """(attribute name, wire name) of each field of `cls` whose two names differ."""
+    return tuple(
+        (name, field.alias)
+        for name, field in cls.model_fields.items()
+        if field.alias and field.alias != name
+    )
+
+
+class Open(Strict):
+    """Kubernetes types we embed (Container, PodSpec, ObjectMeta …): typed where
+    Treadle checks or uses a field. Each lists its other Kubernetes fields in
+    `UNTYPED_FIELDS`, so those are kept silently and only a field Kubernetes does
+    not define either is reported."""

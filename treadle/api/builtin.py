@@ -1,6 +1,8 @@
 """The built-in kinds a user may create directly, typed as Kubernetes has them:
 `v1` Pod, ConfigMap, Secret and PersistentVolumeClaim, `batch/v1` Job, and the T9k
-jobs. Typed where admission checks them; every other field is kept as written.
+jobs. Typed where admission checks them; each type lists its other Kubernetes
+fields in `UNTYPED_FIELDS`. Any other field is kept as written and reported as a
+warning (api/unknown.py), as in the workflow kinds.
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ class Secret(Open):
 
 
 class PersistentVolumeClaimSpec(Open):
+    UNTYPED_FIELDS = frozenset(
+        {"dataSource", "dataSourceRef", "selector", "volumeAttributesClassName"}
+    )
+
     access_modes: list[str] = Field(default_factory=list)
     resources: ResourceRequirements | None = None
     storage_class_name: str | None = None
@@ -62,6 +68,21 @@ class PersistentVolumeClaim(Open):
 
 
 class BatchJobSpec(Open):
+    UNTYPED_FIELDS = frozenset(
+        {
+            "backoffLimitPerIndex",
+            "completionMode",
+            "managedBy",
+            "manualSelector",
+            "maxFailedIndexes",
+            "podFailurePolicy",
+            "podReplacementPolicy",
+            "selector",
+            "successPolicy",
+            "suspend",
+        }
+    )
+
     template: PodTemplateSpec
     parallelism: int | None = Field(default=None, ge=0)
     completions: int | None = Field(default=None, ge=0)
@@ -79,7 +100,8 @@ class Job(Open):
 
 
 class T9kJob(Open):
-    """Any of the eight T9k job kinds (`GenericJob`, `MPIJob` …)."""
+    """Any of the eight T9k job kinds (`GenericJob`, `MPIJob` …). Its `spec` is not
+    reported yet (JobSpec)."""
 
     api_version: Literal["batch.tensorstack.dev/v1beta1"] = "batch.tensorstack.dev/v1beta1"
     kind: str

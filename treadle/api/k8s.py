@@ -1,7 +1,9 @@
 """The Kubernetes types a template embeds: PodSpec, Container, Volume and friends.
 
-Typed enough that a user's pod spec is checked; every other field is kept as
-written (`extra="allow"`), so nothing the platform accepts is dropped.
+Typed enough that a user's pod spec is checked. Every other field of each type, as
+the Kubernetes API defines it, is listed in its `UNTYPED_FIELDS`: kept as written
+and not reported. A field Kubernetes does not define is kept too, and reported as
+a warning (api/unknown.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ class EnvVar(Open):
 
 
 class VolumeMount(Open):
+    UNTYPED_FIELDS = frozenset({"mountPropagation", "recursiveReadOnly", "subPathExpr"})
+
     name: str
     mount_path: str
     sub_path: str | None = None
@@ -28,11 +32,37 @@ class VolumeMount(Open):
 
 
 class ResourceRequirements(Open):
+    UNTYPED_FIELDS = frozenset({"claims"})
+
     limits: dict[str, Text] = Field(default_factory=dict)
     requests: dict[str, Text] = Field(default_factory=dict)
 
 
+CONTAINER_FIELDS = frozenset(
+    {
+        "envFrom",
+        "lifecycle",
+        "livenessProbe",
+        "ports",
+        "readinessProbe",
+        "resizePolicy",
+        "restartPolicy",
+        "securityContext",
+        "startupProbe",
+        "stdin",
+        "stdinOnce",
+        "terminationMessagePath",
+        "terminationMessagePolicy",
+        "tty",
+        "volumeDevices",
+    }
+)
+"""The fields of a Kubernetes Container that `Container` does not type."""
+
+
 class Container(Open):
+    UNTYPED_FIELDS = CONTAINER_FIELDS
+
     name: str
     image: str | None = None
     command: list[Text] | None = None
@@ -83,6 +113,37 @@ class SecretSource(Open):
 
 
 class Volume(Open):
+    # The volume sources a cluster offers; embedded mode types the ones it serves.
+    UNTYPED_FIELDS = frozenset(
+        {
+            "awsElasticBlockStore",
+            "azureDisk",
+            "azureFile",
+            "cephfs",
+            "cinder",
+            "csi",
+            "downwardAPI",
+            "ephemeral",
+            "fc",
+            "flexVolume",
+            "flocker",
+            "gcePersistentDisk",
+            "gitRepo",
+            "glusterfs",
+            "image",
+            "iscsi",
+            "nfs",
+            "photonPersistentDisk",
+            "portworxVolume",
+            "projected",
+            "quobyte",
+            "rbd",
+            "scaleIO",
+            "storageos",
+            "vsphereVolume",
+        }
+    )
+
     name: str
     persistent_volume_claim: PersistentVolumeClaimSource | None = None
     empty_dir: EmptyDirSource | None = None
@@ -91,7 +152,50 @@ class Volume(Open):
     host_path: HostPathSource | None = None
 
 
+POD_SPEC_WITHOUT_CONTAINERS_FIELDS = frozenset(
+    {
+        "affinity",
+        "automountServiceAccountToken",
+        "dnsConfig",
+        "dnsPolicy",
+        "enableServiceLinks",
+        "ephemeralContainers",
+        "hostAliases",
+        "hostIPC",
+        "hostNetwork",
+        "hostPID",
+        "hostname",
+        "imagePullSecrets",
+        "nodeName",
+        "overhead",
+        "preemptionPolicy",
+        "priority",
+        "priorityClassName",
+        "readinessGates",
+        "runtimeClassName",
+        "securityContext",
+        "serviceAccount",
+        "setHostnameAsFQDN",
+        "shareProcessNamespace",
+        "subdomain",
+        "tolerations",
+        "topologySpreadConstraints",
+    }
+)
+"""The untyped fields of the platform's `PodSpecWithoutContainers`, the pod spec
+of a SeqPod: a copy of an older Kubernetes PodSpec, without `containers`."""
+
+
 class PodSpec(Open):
+    # What later Kubernetes versions added to the pod spec a SeqPod copies.
+    UNTYPED_FIELDS = POD_SPEC_WITHOUT_CONTAINERS_FIELDS | {
+        "hostUsers",
+        "os",
+        "resourceClaims",
+        "resources",
+        "schedulingGates",
+    }
+
     containers: list[Container] = Field(default_factory=list)
     init_containers: list[Container] = Field(default_factory=list)
     volumes: list[Volume] = Field(default_factory=list)
@@ -109,7 +213,8 @@ class PodTemplateSpec(Open):
 
 
 class ReplicaSpec(Open):
-    """One replica group of a T9k job (`spec.replicaSpecs[]`)."""
+    """One replica group of a T9k job (`spec.replicaSpecs[]`). Only ever inside a
+    `JobSpec`, whose fields are not reported yet (api/template.py)."""
 
     type: str | None = None
     replicas: int | None = Field(default=None, ge=0)

@@ -19,6 +19,14 @@ class OwnerReference(Open):
 
 
 class ObjectMeta(Open):
+    """`metadata` of every kind: a Kubernetes ObjectMeta."""
+
+    # `clusterName` is in the Kubernetes version the platform's reference links
+    # (v1.24); later versions dropped it, but an exported object may carry it.
+    UNTYPED_FIELDS = frozenset(
+        {"clusterName", "deletionGracePeriodSeconds", "finalizers", "managedFields", "selfLink"}
+    )
+
     name: str | None = None
     generate_name: str | None = None
     namespace: str | None = None
@@ -32,7 +40,10 @@ class ObjectMeta(Open):
     owner_references: list[OwnerReference] = Field(default_factory=list)
 
 
-class Condition(Open):
+class Condition(Strict):
+    """A condition of the platform's resources (WorkflowRunCondition, the
+    triggers' Condition …)."""
+
     type: str
     status: Literal["True", "False", "Unknown"]
     reason: str | None = None
@@ -41,6 +52,8 @@ class Condition(Open):
 
 
 class ObjectReference(Open):
+    UNTYPED_FIELDS = frozenset({"fieldPath", "resourceVersion"})
+
     api_version: str | None = None
     kind: str | None = None
     name: str

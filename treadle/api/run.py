@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from .base import Open, Strict, Text
+from .base import Strict, Text
 from .k8s import ConfigMapSource, EmptyDirSource, PersistentVolumeClaimSource, SecretSource
 from .meta import Condition, ObjectMeta
 from .template import ParamValue, WhenExpression, WorkflowTemplateSpec
@@ -56,12 +56,12 @@ class WorkflowRunSpec(Strict):
     scheduler: SchedulerPolicy | None = None
 
 
-class ResultValue(Open):
+class ResultValue(Strict):
     name: str
     value: str = ""
 
 
-class NodeStatus(Open):
+class NodeStatus(Strict):
     """One DAG node: its current child run and phase (SPEC §3.5)."""
 
     phase: NodePhase = "Pending"
@@ -74,7 +74,7 @@ class NodeStatus(Open):
     completion_time: str | None = None
 
 
-class StepStatus(Open):
+class StepStatus(Strict):
     """One container of a Pod run, or one step of a SeqPod run."""
 
     name: str
@@ -86,7 +86,12 @@ class StepStatus(Open):
     completion_time: str | None = None
 
 
-class WorkflowRunStatus(Open):
+class WorkflowRunStatus(Strict):
+    """Written by the controller only (SPEC §10): a status in what a user sends is
+    dropped when the object is stored, so nothing in it is reported."""
+
+    REPORT_UNKNOWN = False
+
     phase: Phase | None = None
     message: str | None = None
     reason: str | None = None

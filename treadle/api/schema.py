@@ -10,7 +10,13 @@ from .kinds import WORKFLOW_KINDS, KindInfo
 
 
 def json_schema(info: KindInfo) -> dict[str, Any]:
-    """Draft 2020-12 JSON Schema of one kind, as written by users (camelCase)."""
+    """Draft 2020-12 JSON Schema of one kind, as written by users (camelCase).
+
+    Each field the API defines on a type Treadle models is a property: typed, or
+    (listed in the type's `UNTYPED_FIELDS`) taking any value. Other properties are
+    allowed (`additionalProperties: true`): validation accepts them with a warning,
+    which JSON Schema cannot express, and an editor must not call a document
+    invalid that `apply` accepts."""
     assert info.model is not None
     schema = info.model.model_json_schema(by_alias=True, mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -21,9 +27,10 @@ def json_schema(info: KindInfo) -> dict[str, Any]:
 def openapi_v3_schema(info: KindInfo) -> dict[str, Any]:
     """The structural schema a CRD wants: refs inlined, `nullable` instead of null
     unions, `enum` instead of `const`, no titles and no null defaults, every node
-    typed, and unknown fields preserved where we keep them (the embedded
-    Kubernetes types). A text field that also takes a number is
-    `x-kubernetes-int-or-string`."""
+    typed, and unknown fields preserved wherever validation keeps them: in every
+    object of the API, ours and the embedded Kubernetes ones (SPEC §13), so a
+    cluster does not prune what Treadle stores. A text field that also takes a
+    number is `x-kubernetes-int-or-string`."""
     schema = json_schema(info)
     defs = schema.pop("$defs", {})
     schema.pop("$schema", None)

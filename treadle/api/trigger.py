@@ -6,21 +6,29 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Open, Strict, Text
+from .base import Strict, Text
+from .k8s import ResourceRequirements
 from .meta import Condition, ObjectMeta
 from .run import WorkflowRunSpec
 
 
-class EventListenerSpec(Open):
+class EventListenerSpec(Strict):
+    """How the listener's pods are sized on a cluster; embedded mode records it."""
+
     replicas: int | None = Field(default=None, ge=0)
+    resources: ResourceRequirements | None = None
 
 
-class Address(Open):
+class Address(Strict):
     url: str | None = None
     in_cluster_url: str | None = Field(default=None, alias="inClusterURL")
 
 
-class EventListenerStatus(Open):
+class EventListenerStatus(Strict):
+    """Written by the system only; not reported (see WorkflowRunStatus)."""
+
+    REPORT_UNKNOWN = False
+
     address: Address | None = None
     conditions: list[Condition] = Field(default_factory=list)
 
@@ -45,9 +53,19 @@ class EventSource(Strict):
 
 
 class WorkflowTriggerSpec(Strict):
+    replicas: int | None = Field(default=None, ge=0)
     event_sources: list[EventSource]
     service_account_name: str | None = None
+    resources: ResourceRequirements | None = None
     workflow_run_spec: WorkflowRunSpec
+
+
+class WorkflowTriggerStatus(Strict):
+    """Written by the system only; not reported (see WorkflowRunStatus)."""
+
+    REPORT_UNKNOWN = False
+
+    conditions: list[Condition] = Field(default_factory=list)
 
 
 class WorkflowTrigger(Strict):
@@ -55,4 +73,4 @@ class WorkflowTrigger(Strict):
     kind: Literal["WorkflowTrigger"] = "WorkflowTrigger"
     metadata: ObjectMeta
     spec: WorkflowTriggerSpec
-    status: dict[str, object] | None = None
+    status: WorkflowTriggerStatus | None = None

@@ -22,7 +22,7 @@ from ..api.template import (
 from ..core.pods import param_values
 from ..core.selectors import SelectorSyntaxError, rules_verdict
 from ..core.substitution import substitute, substitute_tree
-from ..errors import AlreadyExists, NotFound, TreadleError
+from ..errors import AlreadyExists, NotFound, TreadleError, split_warnings
 from ..store.base import Obj
 from .context import Context
 from .handlers import Outcome
@@ -60,7 +60,8 @@ def _manifest(run: Obj, template: WorkflowTemplateSpec, policy: Policy) -> Obj |
     if type_ == "Resource":
         assert template.resource is not None
         text = substitute(template.resource.manifest, values)
-        problems = manifest_errors(text, "manifest", Scope(policy))
+        # Unknown fields were the template author's warnings; they do not stop a run.
+        problems, _ = split_warnings(manifest_errors(text, "manifest", Scope(policy)))
         if problems:
             return str(problems[0])
         obj = yaml.safe_load(text)
@@ -73,7 +74,7 @@ def _manifest(run: Obj, template: WorkflowTemplateSpec, policy: Policy) -> Obj |
         "metadata": substitute_tree(job.metadata.dump(), values),
         "spec": substitute_tree(job.spec.dump(), values),
     }
-    problems = object_errors(obj, Scope(policy))
+    problems, _ = split_warnings(object_errors(obj, Scope(policy)))
     return str(problems[0]) if problems else obj
 
 

@@ -21,13 +21,15 @@ from ..base import WIRE_CONTEXT
 from ..builtin import BUILTIN_MODELS, ConfigMap, Job, PersistentVolumeClaim, Pod, Secret, T9kJob
 from ..policy import HOST_PATH_REFUSED
 from ..structural import is_tag, structural_errors
+from ..unknown import unknown_fields
 from .pods import LITERAL, Scope, pod_errors, replica_errors, resources_errors
 
 _PRUNING_ROUNDS = 4
 
 
 def object_errors(doc: dict[str, Any], scope: Scope = LITERAL) -> list[FieldError]:
-    """Every problem of a built-in object `doc` (apiVersion and kind already known)."""
+    """Every problem of a built-in object `doc` (apiVersion and kind already known),
+    with a warning (FieldWarning) for each field its kind does not define."""
     model = BUILTIN_MODELS.get((str(doc.get("apiVersion")), str(doc.get("kind"))))
     if model is None:
         return host_path_errors(doc, scope)
@@ -51,7 +53,9 @@ def object_errors(doc: dict[str, Any], scope: Scope = LITERAL) -> list[FieldErro
             judged = pruned
             removed.update(later)
         else:
-            return _rules(obj, scope)
+            # Warnings among the errors, as every rule returns them: a caller that
+            # only wants errors splits them off (errors.split_warnings).
+            return unknown_fields(obj) + _rules(obj, scope)
     return host_path_errors(doc, scope)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from ...core.selectors import SelectorSyntaxError, parse_field_selector
-from ...errors import FieldError
+from ...errors import FieldError, FieldWarning
 from ..documents import yaml_documents
 from ..policy import DEFAULT_POLICY, Policy
 from ..template import (
@@ -113,8 +113,9 @@ def _type_agreement(spec: WorkflowTemplateSpec, path: str) -> tuple[list[FieldEr
 def manifest_errors(manifest: str, path: str, scope: Scope = LITERAL) -> list[FieldError]:
     """A manifest is one YAML mapping with apiVersion and kind; a built-in kind must
     also be a valid object of that kind (rules/builtin.py), its errors named inside
-    the manifest (`spec.resource.manifest: spec.volumes[0].hostPath: …`). Before
-    substitution (`scope.templated`), values holding references are left for later."""
+    the manifest (`spec.resource.manifest: spec.volumes[0].hostPath: …`); a field
+    its kind does not define is a warning, named the same way. Before substitution
+    (`scope.templated`), values holding references are left for later."""
     try:
         # The pure-Python reader: a manifest is small, and its syntax errors point
         # at the line a mistake starts on, where libyaml's point where it noticed.
@@ -131,7 +132,10 @@ def manifest_errors(manifest: str, path: str, scope: Scope = LITERAL) -> list[Fi
     missing = [k for k in ("apiVersion", "kind") if not docs[0].get(k)]
     if missing:
         return [FieldError(path, f"manifest lacks {' and '.join(missing)}")]
-    return [FieldError(path, str(e)) for e in object_errors(docs[0], scope)]
+    return [
+        (FieldWarning if isinstance(e, FieldWarning) else FieldError)(path, str(e))
+        for e in object_errors(docs[0], scope)
+    ]
 
 
 def _shape(value: object) -> str:
