@@ -22,6 +22,14 @@ def seqpod(
     }
 
 
+def with_init_container(template: dict, name: str, command: list[str]) -> dict:
+    """`template` (a SeqPod) whose pod spec runs an init container before the steps."""
+    template["spec"]["seqPod"]["initContainers"] = [
+        {"name": name, "image": "ubuntu", "command": command}
+    ]
+    return template
+
+
 def hello(name: str = "hello") -> dict:
     return seqpod(
         name,

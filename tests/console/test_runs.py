@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from .conftest import Page
-from .fixtures import dag, hello, seqpod, world
+from .fixtures import dag, hello, seqpod, with_init_container, world
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install playwright").expect
 
@@ -83,6 +83,44 @@ def test_seqpod_run_graph_shows_its_steps(ui: Page) -> None:
     )
     ui.page.get_by_test_id("tab-status").click()
     expect(ui.page.get_by_test_id("steps-table")).to_contain_text("main")
+
+
+def test_seqpod_run_page_shows_its_init_container_apart_from_the_steps(ui: Page) -> None:
+    ui.server.apply(with_init_container(world("warmed"), "warm-up", ["echo", "warming up first"]))
+    run = ui.server.apply(
+        {
+            "apiVersion": "batch.tensorstack.dev/v1beta1",
+            "kind": "WorkflowRun",
+            "metadata": {"generateName": "warmed-"},
+            "spec": {"workflowTemplateRef": "warmed"},
+        }
+    )
+    page = ui.page
+    ui.goto(f"/ns/default/workflowruns/{run['metadata']['name']}")
+    init_node = page.get_by_test_id("graph-node-warm-up")
+    expect(page.get_by_test_id("graph-node-main")).to_have_attribute(
+        "data-phase", "Succeeded", timeout=60000
+    )
+    expect(init_node).to_have_attribute("data-phase", "Succeeded")
+    expect(init_node).to_contain_text("init")
+    expect(page.get_by_test_id("graph-node-main")).not_to_contain_text("init")
+
+    page.get_by_test_id("tab-status").click()
+    rows = page.get_by_test_id("steps-table").locator("tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("warm-up")
+    expect(rows.nth(0).get_by_test_id("init-tag")).to_be_visible()
+    expect(rows.nth(1).get_by_test_id("init-tag")).to_have_count(0)
+
+    page.get_by_test_id("tab-logs").click()
+    sources = page.get_by_test_id("log-sources").locator("button[data-kind]")
+    expect(sources).to_have_count(2)
+    expect(sources.nth(0)).to_have_attribute("data-kind", "initContainer")
+    expect(sources.nth(0).get_by_test_id("init-tag")).to_be_visible()
+    expect(sources.nth(1).get_by_test_id("init-tag")).to_have_count(0)
+    line = page.get_by_test_id("log-view").locator(".log-line", has_text="warming up first")
+    expect(line.locator(".log-init")).to_have_text("init")
+    ui.shot("run-detail-logs-init-container")
 
 
 def orphan_runs(ui: Page, ns: str, count: int) -> list[str]:

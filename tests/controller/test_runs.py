@@ -35,6 +35,25 @@ def test_a_pod_run_records_each_container_with_its_exit_code(engine: Engine) -> 
     ]
 
 
+def test_a_pod_run_reports_its_init_containers_before_its_containers(engine: Engine) -> None:
+    engine.apply(
+        template(
+            "pod-init",
+            "  pod:\n    initContainers:\n"
+            "      - {name: i, image: ubuntu, command: [sh, -c, 'echo I']}\n"
+            "    containers:\n"
+            "      - {name: c, image: ubuntu, command: [sh, -c, 'echo C']}",
+        )
+        + run("pod-init-run", "  workflowTemplateRef: pod-init")
+    )
+    status = engine.wait("pod-init-run")["status"]
+    assert status["phase"] == "Succeeded"
+    assert [(s["name"], s["kind"], s["exitCode"]) for s in status["steps"]] == [
+        ("i", "initContainer", 0),
+        ("c", "container", 0),
+    ]
+
+
 def test_a_failing_container_fails_a_pod_run_and_stops_the_others(engine: Engine) -> None:
     engine.apply(
         template(
@@ -50,6 +69,73 @@ def test_a_failing_container_fails_a_pod_run_and_stops_the_others(engine: Engine
     assert status["phase"] == "Failed"
     assert 'container "bad" failed (exit code 4)' in status["message"]
     assert time.monotonic() - started < 20
+
+
+def appender(name: str) -> str:
+    """A container that appends its name to a file of the workspace, then prints the file."""
+    order = "$(workspaces.w.path)/order"
+    return (
+        f"{{name: {name}, image: ubuntu, command: [sh, -c, 'echo {name} >> {order}; cat {order}']}}"
+    )
+
+
+def seq_pod_with_init(init: list[str], steps: list[str]) -> str:
+    return (
+        "  workspaces: [{name: w}]\n  seqPod:\n    initContainers:\n"
+        + "".join(f"      - {c}\n" for c in init)
+        + "    steps:\n"
+        + "".join(f"      - {c}\n" for c in steps)
+    ).rstrip("\n")
+
+
+WITH_WORKSPACE = "\n  workspaces: [{name: w, emptyDir: {}}]"
+
+
+def test_seqpod_init_containers_run_first_in_order(engine: Engine) -> None:
+    body = seq_pod_with_init(
+        [appender("fetch"), appender("prepare")], [appender("a"), appender("b")]
+    )
+    engine.apply(
+        template("inits", body) + run("inits-run", "  workflowTemplateRef: inits" + WITH_WORKSPACE)
+    )
+    assert engine.wait("inits-run")["status"]["phase"] == "Succeeded"
+    last = [line.text for line in engine.client.run_logs(None, "inits-run", step="b")]
+    assert last == ["fetch", "prepare", "a", "b"]
+
+
+def test_seqpod_status_and_logs_name_init_containers_as_such(engine: Engine) -> None:
+    body = seq_pod_with_init([appender("fetch")], [appender("a")])
+    engine.apply(
+        template("kinds", body) + run("kinds-run", "  workflowTemplateRef: kinds" + WITH_WORKSPACE)
+    )
+    status = engine.wait("kinds-run")["status"]
+    assert [(s["name"], s["kind"], s["phase"]) for s in status["steps"]] == [
+        ("fetch", "initContainer", "Succeeded"),
+        ("a", "step", "Succeeded"),
+    ]
+    lines = engine.client.run_logs(None, "kinds-run")
+    assert {(line.source, line.kind) for line in lines} == {
+        ("fetch", "initContainer"),
+        ("a", "step"),
+    }
+
+
+def test_a_failing_init_container_fails_the_run_and_skips_the_steps(engine: Engine) -> None:
+    broken = "{name: broken, image: ubuntu, command: [sh, -c, 'exit 3']}"
+    body = seq_pod_with_init([appender("fetch"), broken], [appender("a"), appender("b")])
+    engine.apply(
+        template("bad-init", body)
+        + run("bad-init-run", "  workflowTemplateRef: bad-init" + WITH_WORKSPACE)
+    )
+    status = engine.wait("bad-init-run")["status"]
+    assert status["phase"] == "Failed"
+    assert status["message"] == 'init container "broken" failed (exit code 3)'
+    assert [(s["name"], s["kind"], s["phase"]) for s in status["steps"]] == [
+        ("fetch", "initContainer", "Succeeded"),
+        ("broken", "initContainer", "Failed"),
+        ("a", "step", "Skipped"),
+        ("b", "step", "Skipped"),
+    ]
 
 
 def test_results_are_read_from_the_results_directory(engine: Engine) -> None:

@@ -7,10 +7,13 @@ from typing import Any
 from treadle.api.run import WorkspaceBinding
 from treadle.api.template import WorkflowTemplateSpec
 from treadle.core.pods import (
+    INIT_CONTAINER,
     RESULTS_DIR,
     SCRIPT_ENV,
+    STEP,
     HostPaths,
     build_pod,
+    container_kinds,
     param_values,
     pod_name,
     script_text,
@@ -141,3 +144,73 @@ def test_without_a_sandbox_paths_are_host_directories() -> None:
     assert c["args"] == ["echo 1 > /h/results/out; ls /h/vol"]
     vols = {v["name"]: v for v in pod["spec"]["volumes"]}
     assert vols["ws-data"] == {"name": "ws-data", "hostPath": {"path": "/h/vol"}}
+
+
+def with_init_containers(t: WorkflowTemplateSpec, *init: dict[str, Any]) -> WorkflowTemplateSpec:
+    doc = t.dump()
+    doc["seqPod"]["initContainers"] = list(init)
+    return spec(doc)
+
+
+SEQ_WITH_INIT = with_init_containers(
+    SEQ,
+    {"name": "fetch", "image": "ubuntu", "command": ["echo", "$(params.who)"]},
+    {
+        "name": "prepare",
+        "image": "ubuntu",
+        "command": ["sh", "-c"],
+        "args": ["touch $(workspaces.data.path)/x $(results.out.path)"],
+        "env": [{"name": "E", "value": "$(params.who)"}],
+    },
+)
+
+
+def test_seqpod_init_containers_run_before_the_steps_in_order() -> None:
+    pod = build_pod(RUN, SEQ_WITH_INIT, {}, PVC)
+    names = [c["name"] for c in pod["spec"]["initContainers"]]
+    assert names == ["fetch", "prepare", "a", "b", "c"]
+
+
+def test_seqpod_init_containers_are_substituted_like_steps() -> None:
+    pod = build_pod(RUN, SEQ_WITH_INIT, {"who": "bob"}, PVC)
+    fetch, prepare = pod["spec"]["initContainers"][:2]
+    assert fetch["command"] == ["echo", "bob"]
+    assert prepare["args"] == [f"touch /t9k/workspaces/data/x {RESULTS_DIR}/out"]
+    assert prepare["env"] == [{"name": "E", "value": "bob"}]
+
+
+def test_seqpod_init_containers_mount_the_workspaces_and_results() -> None:
+    pod = build_pod(RUN, SEQ_WITH_INIT, {}, PVC)
+    mounts = {m["mountPath"]: m for m in pod["spec"]["initContainers"][0]["volumeMounts"]}
+    assert mounts["/t9k/workspaces/data"]["subPath"] == "sub"
+    assert RESULTS_DIR in mounts
+
+
+def test_pod_init_containers_are_substituted_and_run_before_the_containers() -> None:
+    t = spec(
+        {
+            "params": [{"name": "who"}],
+            "workspaces": [{"name": "data"}],
+            "pod": {
+                "initContainers": [
+                    {"name": "i", "command": ["echo", "$(params.who) $(workspaces.data.path)"]}
+                ],
+                "containers": [{"name": "c", "command": ["true"]}],
+            },
+        }
+    )
+    pod = build_pod(RUN, t, {"who": "bob"}, PVC)
+    (init,) = pod["spec"]["initContainers"]
+    assert init["command"] == ["echo", "bob /t9k/workspaces/data"]
+    assert [m["mountPath"] for m in init["volumeMounts"]] == ["/t9k/workspaces/data"]
+    assert [c["name"] for c in pod["spec"]["containers"]] == ["c"]
+
+
+def test_container_kinds_name_init_containers_before_steps() -> None:
+    assert container_kinds(SEQ_WITH_INIT) == [
+        ("fetch", INIT_CONTAINER),
+        ("prepare", INIT_CONTAINER),
+        ("a", STEP),
+        ("b", STEP),
+        ("c", STEP),
+    ]

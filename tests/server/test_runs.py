@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from .conftest import WF, Served, start_run, step_running, wait_for
+from .conftest import WF, Served, run_of, start_run, step_running, template, wait_for
 
 
 def run_path(ns: str, name: str) -> str:
@@ -78,6 +78,25 @@ def test_log_sources_name_each_step(http: httpx.Client, ns: str) -> None:
     items = http.get(f"{run_path(ns, name)}/logsources").json()["items"]
     assert [(i["source"], i["container"]) for i in items] == [("main", "main")]
     assert items[0]["pod"]
+
+
+def test_log_sources_and_lines_say_which_are_init_containers(http: httpx.Client, ns: str) -> None:
+    doc = template("inits", ["echo", "the step"], kind="seqPod")
+    doc["spec"]["seqPod"]["initContainers"] = [
+        {"name": "prep", "image": "busybox", "command": ["echo", "the init container"]}
+    ]
+    assert http.post(f"{WF}/namespaces/{ns}/workflowtemplates", json=doc).status_code == 201
+    assert http.post(f"{WF}/namespaces/{ns}/workflowruns", json=run_of("inits", "inits")).is_success
+    wait_for(http, ns, "inits")
+    items = http.get(f"{run_path(ns, 'inits')}/logsources").json()["items"]
+    assert [(i["source"], i["kind"]) for i in items] == [
+        ("prep", "initContainer"),
+        ("main", "step"),
+    ]
+    assert [(r["source"], r["kind"], r["text"]) for r in log_records(http, ns, "inits")] == [
+        ("prep", "initContainer", "the init container"),
+        ("main", "step", "the step"),
+    ]
 
 
 def test_stop_ends_a_running_run_cancelled(http: httpx.Client, ns: str) -> None:

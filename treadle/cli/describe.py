@@ -5,13 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from ..api.documents import dump_yaml
-from .tables import PHASE_STYLES, age, run_duration
+from ..core.pods import CONTAINER, INIT_CONTAINER, KIND_WORDS
+from .grid import Col, Grid
+from .tables import PHASE_STYLES, age, phase_text, run_duration
 
 Obj = dict[str, Any]
+
+
+def marked(name: str, kind: str | None) -> str:
+    """A step's name where space is short (log prefixes, the live view): an init
+    container says so, since it shares the list with the steps."""
+    return f"{name} (init)" if kind == INIT_CONTAINER else name
 
 
 def _field(console: Console, label: str, value: Any) -> None:
@@ -76,21 +83,13 @@ def _describe_run(console: Console, run: Obj) -> None:
         )
     steps = status.get("steps") or []
     if steps:
-        t = Table(
-            "STEP",
-            "PHASE",
-            "EXIT",
-            "STARTED",
-            "FINISHED",
-            box=None,
-            header_style="bold",
-            title_justify="left",
-        )
+        t = Grid("STEP", "KIND", "PHASE", "EXIT", "STARTED", "FINISHED", indent=2)
         for s in steps:
-            p = s.get("phase", "")
+            kind = s.get("kind") or CONTAINER
             t.add_row(
                 s["name"],
-                Text(p, style=PHASE_STYLES.get(p, "")),
+                KIND_WORDS.get(kind, kind),
+                phase_text(s.get("phase", "")),
                 "" if s.get("exitCode") is None else str(s["exitCode"]),
                 s.get("startTime") or "",
                 s.get("completionTime") or "",
@@ -99,15 +98,14 @@ def _describe_run(console: Console, run: Obj) -> None:
         console.print(t)
     nodes = status.get("nodes") or {}
     if nodes:
-        t = Table("NODE", "PHASE", "ATTEMPTS", "RUN", "MESSAGE", box=None, header_style="bold")
+        t = Grid("NODE", "PHASE", "ATTEMPTS", "RUN", Col("MESSAGE", clip=80), indent=2)
         for name, n in nodes.items():
-            p = n.get("phase", "")
             t.add_row(
                 name,
-                Text(p, style=PHASE_STYLES.get(p, "")),
+                phase_text(n.get("phase", "")),
                 str(n.get("attempts", 0)),
                 n.get("workflowRunName") or "",
-                (n.get("message") or "")[:80],
+                n.get("message") or "",
             )
         console.print(Text("Nodes:", style="bold"))
         console.print(t)
@@ -133,7 +131,7 @@ def _events(console: Console, events: list[Obj]) -> None:
     if not events:
         console.print("  <none>")
         return
-    t = Table("TIME", "TYPE", "REASON", "MESSAGE", box=None, header_style="bold")
+    t = Grid("TIME", "TYPE", "REASON", "MESSAGE", indent=2)
     for e in events:
         t.add_row(
             e.get("lastTimestamp") or e.get("firstTimestamp") or "",

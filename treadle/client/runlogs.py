@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..api.objects import GROUP_VERSION
 from ..errors import NotFound
@@ -21,16 +21,29 @@ class LogSource:
     label: str
     pod_uid: str
     container: str
+    kind: str = field(default="container", compare=False)
+    """`initContainer`, `step` or `container`, as in the run's `status.steps`."""
 
 
-def _pod_sources(store: Store, namespace: str, pod_name: str, prefix: str) -> list[LogSource]:
+def _pod_sources(
+    store: Store, namespace: str, pod_name: str, prefix: str, steps: frozenset[str] = frozenset()
+) -> list[LogSource]:
+    """`steps`: the SeqPod steps, which the pod runs as init containers."""
     try:
         pod = store.get("v1", "Pod", namespace, pod_name)
     except NotFound:
         return []
     spec = pod.get("spec") or {}
-    names = [c["name"] for key in ("initContainers", "containers") for c in spec.get(key) or []]
-    return [LogSource(f"{prefix}{n}", pod["metadata"]["uid"], n) for n in names]
+    sources = []
+    for key in ("initContainers", "containers"):
+        for c in spec.get(key) or []:
+            name = c["name"]
+            kind = "container" if key == "containers" else "initContainer"
+            label = f"{prefix}{name}"
+            sources.append(
+                LogSource(label, pod["metadata"]["uid"], name, "step" if name in steps else kind)
+            )
+    return sources
 
 
 def log_sources(store: Store, run: Obj, prefix: str = "") -> list[LogSource]:
@@ -40,7 +53,8 @@ def log_sources(store: Store, run: Obj, prefix: str = "") -> list[LogSource]:
     status = run.get("status") or {}
     spec = status.get("workflowTemplateSpec") or {}
     if status.get("podName"):
-        return _pod_sources(store, namespace, status["podName"], prefix)
+        steps = frozenset(s.get("name") for s in (spec.get("seqPod") or {}).get("steps") or [])
+        return _pod_sources(store, namespace, status["podName"], prefix, steps)
     nodes = status.get("nodes") or {}
     if nodes:
         order = [n.get("name") for n in (spec.get("dag") or {}).get("templates") or []]
@@ -98,7 +112,7 @@ def run_logs(
             if source not in seen and tail_lines is not None:
                 start = max(0, len(lines) - tail_lines)
             for line in lines[start:]:
-                yield RunLogLine(source.label, line.time, line.text)
+                yield RunLogLine(source.label, line.time, line.text, source.kind)
             seen[source] = len(lines)
         if not follow or finished:
             return

@@ -7,11 +7,20 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..api.k8s import Container
 from ..api.objects import owner_reference
 from ..api.run import WorkflowRunSpec, WorkspaceBinding
 from ..api.template import WorkflowTemplateSpec
 from ..core.names import is_dns1123_label
-from ..core.pods import HostPaths, build_pod, pod_name
+from ..core.pods import (
+    CONTAINER,
+    INIT_CONTAINER,
+    KIND_WORDS,
+    HostPaths,
+    build_pod,
+    container_kinds,
+    pod_name,
+)
 from ..errors import AlreadyExists, BadRequest, NotFound
 from ..runtime import beneath
 from ..store.base import Obj
@@ -72,27 +81,29 @@ def _beneath(root: Path, sub: str, what: str) -> str:
 
 
 def _container_statuses(pod: Obj, template: WorkflowTemplateSpec) -> list[dict[str, Any]]:
+    """The states of the pod's step-like containers: a SeqPod's steps are init
+    containers of the pod, a Pod's containers are its containers."""
     status = pod.get("status") or {}
     key = "initContainerStatuses" if template.effective_type == "SeqPod" else "containerStatuses"
     return list(status.get(key) or [])
 
 
 def steps_of(pod: Obj, template: WorkflowTemplateSpec) -> list[dict[str, Any]]:
-    """The run's `status.steps`, in template order, from the pod's container states."""
-    seq = template.effective_type == "SeqPod"
-    names = (
-        [s.name for s in template.seq_pod.steps]
-        if seq and template.seq_pod
-        else [c.name for c in template.pod.containers]
-        if template.pod
-        else []
-    )
-    by_name = {c.get("name"): c for c in _container_statuses(pod, template)}
-    pod_done = (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+    """The run's `status.steps`, in the order they run (init containers first),
+    from the pod's container states; `kind` says what each entry is."""
+    status = pod.get("status") or {}
+    by_name = {
+        (key, c.get("name")): c
+        for key in ("initContainerStatuses", "containerStatuses")
+        for c in status.get(key) or []
+    }
+    pod_done = status.get("phase") in ("Succeeded", "Failed")
     steps = []
-    for name in names:
-        state = (by_name.get(name) or {}).get("state") or {}
-        step: dict[str, Any] = {"name": name}
+    for name, kind in container_kinds(template):
+        # Only a Pod's own containers are containers of the pod; all else runs before them.
+        key = "containerStatuses" if kind == CONTAINER else "initContainerStatuses"
+        state = (by_name.get((key, name)) or {}).get("state") or {}
+        step: dict[str, Any] = {"name": name, "kind": kind}
         if "terminated" in state:
             t = state["terminated"]
             step["phase"] = "Succeeded" if t.get("exitCode") == 0 else "Failed"
@@ -141,22 +152,37 @@ POD_LEVEL_REASONS = (
 """Pod failures that no single step explains."""
 
 
-def _failure(steps: list[dict[str, Any]], pod: Obj, seq: bool) -> tuple[str, str]:
+def _what(step: dict[str, Any]) -> str:
+    return KIND_WORDS.get(step.get("kind") or CONTAINER, "container")
+
+
+def _failure(steps: list[dict[str, Any]], pod: Obj) -> tuple[str, str]:
     status = pod.get("status") or {}
     if status.get("reason") in POD_LEVEL_REASONS:
         return status["reason"], status.get("message") or status["reason"]
-    what = "step" if seq else "container"
     failed = [s for s in steps if s.get("phase") == "Failed"]
     # The container that failed on its own explains the run, not those stopped after it.
     failed.sort(key=lambda s: s.get("reason") == "Killed")
-    for s in failed:
-        if s.get("phase") == "Failed":
-            reason = s.get("reason") or "Error"
-            detail = f"exit code {s.get('exitCode')}"
-            if reason not in ("Error", "Completed"):
-                detail += f", {reason}"
-            return "StepFailed", f'{what} "{s["name"]}" failed ({detail})'
+    if failed:
+        s = failed[0]
+        reason = s.get("reason") or "Error"
+        detail = f"exit code {s.get('exitCode')}"
+        if reason not in ("Error", "Completed"):
+            detail += f", {reason}"
+        return "StepFailed", f'{_what(s)} "{s["name"]}" failed ({detail})'
     return status.get("reason") or "PodFailed", status.get("message") or "pod failed"
+
+
+def _succeeded(steps: list[dict[str, Any]], seq: bool) -> str:
+    """`all 3 steps succeeded`, naming the init containers that ran before them."""
+    main = [s for s in steps if s.get("kind") != INIT_CONTAINER]
+    what = ("step" if seq else "container") + ("" if len(main) == 1 else "s")
+    every = "" if len(main) == 1 else "all "
+    message = f"{every}{len(main)} {what} succeeded"
+    init = len(steps) - len(main)
+    if init:
+        message += f", after {init} init container{'' if init == 1 else 's'}"
+    return message
 
 
 class PodHandler:
@@ -173,11 +199,11 @@ class PodHandler:
         return None
 
     def notes(self, template: WorkflowTemplateSpec) -> list[str]:
-        body = (
-            template.seq_pod.steps
-            if template.seq_pod
-            else (template.pod.containers if template.pod else [])
-        )
+        body: list[Container] = []
+        if template.seq_pod:
+            body = [*template.seq_pod.init_containers, *template.seq_pod.steps]
+        elif template.pod:
+            body = [*template.pod.init_containers, *template.pod.containers]
         images = sorted({c.image for c in body if c.image})
         if not images:
             return []
@@ -206,18 +232,14 @@ class PodHandler:
             )
         seq = template.effective_type == "SeqPod"
         steps = steps_of(pod, template)
-        _step_events(ctx, run, (run.get("status") or {}).get("steps") or [], steps, seq)
+        _step_events(ctx, run, (run.get("status") or {}).get("steps") or [], steps)
         status: dict[str, Any] = {"podName": name, "steps": steps}
         phase = (pod.get("status") or {}).get("phase")
         if phase == "Succeeded":
             status["results"] = results_of(pod, template)
-            what = ("step" if seq else "container") + ("" if len(steps) == 1 else "s")
-            every = "" if len(steps) == 1 else "all "
-            return Outcome(
-                status, "Succeeded", "Succeeded", f"{every}{len(steps)} {what} succeeded"
-            )
+            return Outcome(status, "Succeeded", "Succeeded", _succeeded(steps, seq))
         if phase == "Failed":
-            reason, message = _failure(steps, pod, seq)
+            reason, message = _failure(steps, pod)
             return Outcome(status, "Failed", reason, message)
         running = [s["name"] for s in steps if s.get("phase") == "Running"]
         done = sum(1 for s in steps if s.get("phase") == "Succeeded")
@@ -269,12 +291,12 @@ def stop_pod(ctx: Context, namespace: str, name: str) -> None:
 
 
 def _step_events(
-    ctx: Context, run: Obj, before: list[dict[str, Any]], after: list[dict[str, Any]], seq: bool
+    ctx: Context, run: Obj, before: list[dict[str, Any]], after: list[dict[str, Any]]
 ) -> None:
     """Record each step that started or finished since the last look."""
-    what = "step" if seq else "container"
     old = {s["name"]: s.get("phase") for s in before}
     for step in after:
+        what = _what(step)
         was, now = old.get(step["name"]), step.get("phase")
         if was == now:
             continue

@@ -34,6 +34,13 @@ SCRIPT_LAUNCHER = (
 SUBSTITUTED_FIELDS = ("command", "args", "workingDir", "image")
 
 
+INIT_CONTAINER = "initContainer"
+STEP = "step"
+CONTAINER = "container"
+KIND_WORDS = {INIT_CONTAINER: "init container", STEP: "step", CONTAINER: "container"}
+"""The kinds of entry in a run's `status.steps`, and how messages name them."""
+
+
 @dataclass(frozen=True)
 class HostPaths:
     """Where workspaces and results live when the runtime cannot mount at the
@@ -49,13 +56,11 @@ def script_text(script: str) -> str:
 
 
 def param_values(spec: WorkflowTemplateSpec, given: Mapping[str, str]) -> dict[str, str]:
-    """Each declared param's value for a run: given, else its default."""
-    out = {}
-    for p in spec.params:
-        if p.name in given:
-            out[p.name] = given[p.name]
-        elif p.default is not None:
-            out[p.name] = p.default
+    """Each param's value for a run: given, else its declared default. A given
+    param the template does not declare is a value too: the platform substitutes
+    it where the template references it (SPEC §13)."""
+    out = {p.name: p.default for p in spec.params if p.default is not None}
+    out.update(given)
     return out
 
 
@@ -123,7 +128,8 @@ def build_pod(
     """The pod for `run` (a WorkflowRun in wire form) of a Pod or SeqPod template.
 
     SeqPod steps become init containers, which run in order and stop at the first
-    failure: exactly the SeqPod contract.
+    failure: exactly the SeqPod contract. The template's own init containers go
+    before them, so they run first, as in a Pod (SPEC §3.2).
     """
     meta = run["metadata"]
     values = reference_values(spec, params, host)
@@ -159,7 +165,8 @@ def build_pod(
         pod_spec = spec.seq_pod.dump()
         pod_spec.pop("steps", None)
         pod_spec["initContainers"] = [
-            _container(s, values, mounts, s.script) for s in spec.seq_pod.steps
+            *(_container(c, values, mounts, None) for c in spec.seq_pod.init_containers),
+            *(_container(s, values, mounts, s.script) for s in spec.seq_pod.steps),
         ]
         pod_spec["containers"] = []
     else:
@@ -189,6 +196,18 @@ def build_pod(
     if annotations:
         pod_meta["annotations"] = annotations
     return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": pod_spec}
+
+
+def container_kinds(spec: WorkflowTemplateSpec) -> list[tuple[str, str]]:
+    """(name, kind) of every container the template's pod runs, in the order
+    `build_pod` puts them: init containers, then the steps or the containers."""
+    if spec.effective_type == "SeqPod" and spec.seq_pod is not None:
+        init, main = spec.seq_pod.init_containers, [(s.name, STEP) for s in spec.seq_pod.steps]
+    elif spec.pod is not None:
+        init, main = spec.pod.init_containers, [(c.name, CONTAINER) for c in spec.pod.containers]
+    else:
+        return []
+    return [*((c.name, INIT_CONTAINER) for c in init), *main]
 
 
 def pod_name(run_name: str) -> str:

@@ -84,7 +84,7 @@ def log_lines(
             if start is None:
                 start = 0 if tail_lines is None else max(0, len(lines) - tail_lines)
             for line in lines[start:]:
-                yield RunLogLine(source.label, line.time, line.text)
+                yield RunLogLine(source.label, line.time, line.text, source.kind)
             seen[source] = max(start, len(lines))
         if not follow or finished:
             return

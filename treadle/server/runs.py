@@ -49,13 +49,13 @@ def run_log_sources(
 ) -> Response:
     run = _run(state, namespace, name)
     items = [
-        {"source": s.label, "pod": s.pod_uid, "container": s.container}
+        {"source": s.label, "pod": s.pod_uid, "container": s.container, "kind": s.kind}
         for s in log_sources(state.store, run)
     ]
     return JSONResponse({"items": items})
 
 
-@router.get(RUN_PATH + "/logs", summary="Log lines as JSON lines {source, time, text}")
+@router.get(RUN_PATH + "/logs", summary="Log lines as JSON lines {source, time, text, kind}")
 def run_logs(
     namespace: str,
     name: str,
@@ -81,7 +81,12 @@ def run_logs(
             since=since,
             stopped=stopped,
         ):
-            record = {"source": line.source, "time": line.time, "text": line.text}
+            record = {
+                "source": line.source,
+                "time": line.time,
+                "text": line.text,
+                "kind": line.kind,
+            }
             yield (json.dumps(record, ensure_ascii=False) + "\n").encode()
 
     async def body() -> AsyncIterator[bytes]:

@@ -3,9 +3,11 @@ import type {
   DagNode,
   NodeStatus,
   Phase,
+  StepKind,
   WorkflowRun,
   WorkflowRunSpec,
   WorkflowTemplate,
+  WorkflowTemplateSpec,
   WorkspaceBinding,
 } from "../api/types";
 import { API_VERSION, effectiveType, isJobType, TEMPLATE_LABEL } from "./template";
@@ -85,4 +87,21 @@ export function nodeCounts(nodes: Record<string, NodeStatus> | undefined, dag?: 
 
 export function isFinished(run: WorkflowRun): boolean {
   return FINISHED.includes(run.status?.phase as Phase);
+}
+
+export function isInitContainer(kind?: StepKind): boolean {
+  return kind === "initContainer";
+}
+
+/** What a Pod or SeqPod run runs, in order, as its `status.steps` lists them: the pod
+ * spec's own init containers, then the steps (SeqPod) or the containers (Pod). */
+export function podSteps(spec: WorkflowTemplateSpec | undefined): { name: string; kind: StepKind }[] {
+  const type = effectiveType(spec);
+  const body = type === "SeqPod" ? spec?.seqPod : type === "Pod" ? spec?.pod : undefined;
+  if (!body) return [];
+  const main: StepKind = type === "SeqPod" ? "step" : "container";
+  return [
+    ...(body.initContainers ?? []).map((c) => ({ name: c.name, kind: "initContainer" as StepKind })),
+    ...((type === "SeqPod" ? body.steps : body.containers) ?? []).map((c) => ({ name: c.name, kind: main })),
+  ];
 }

@@ -79,6 +79,7 @@ def pod_errors(pod: PodSpec, path: str, scope: Scope = LITERAL) -> list[FieldErr
     errors = non_empty(pod.containers, f"{path}.containers", "containers")
     errors += _containers(pod.containers, f"{path}.containers", "container", scope)
     errors += _mounts_known(pod, pod.containers, f"{path}.containers")
+    errors += _not_init_names(pod, pod.containers, path, "containers", "container")
     return errors + _shared(pod, path, scope)
 
 
@@ -91,7 +92,27 @@ def seq_pod_errors(
         errors.append(FieldError(f"{path}.containers", "a SeqPod has steps, not containers"))
     errors += _containers(list(steps), f"{path}.steps", "step", scope)
     errors += _mounts_known(pod, list(steps), f"{path}.steps")
+    errors += _not_init_names(pod, steps, path, "steps", "step")
     return errors + _shared(pod, path, scope)
+
+
+def _not_init_names(
+    pod: PodSpec, containers: Sequence[Container], path: str, field: str, what: str
+) -> list[FieldError]:
+    """Names are unique across the whole pod, as in Kubernetes: a step (or container)
+    may not share one with an init container, whose logs and status it would take."""
+    init: dict[str, int] = {}
+    for i, c in enumerate(pod.init_containers):
+        init.setdefault(c.name, i)
+    return [
+        FieldError(
+            f"{path}.{field}[{i}].name",
+            f'duplicate {what} name "{c.name}" (also the name of '
+            f"{path}.initContainers[{init[c.name]}])",
+        )
+        for i, c in enumerate(containers)
+        if c.name in init
+    ]
 
 
 def replica_errors(

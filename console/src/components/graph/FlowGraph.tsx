@@ -22,6 +22,8 @@ export interface GraphNode {
   id: string;
   label: string;
   sublabel?: string;
+  /** A short tag beside the label, such as "init" for an init container. */
+  tag?: string;
   phase?: string;
   detail?: string;
 }
@@ -41,6 +43,7 @@ function StatusNode({ data }: NodeProps<Node<StatusData>>) {
       <div className="graph-node-title">
         {node.phase && <span className="badge-dot" />}
         <span className="truncate">{node.label}</span>
+        {node.tag && <span className="type-tag type-tag-small">{node.tag}</span>}
       </div>
       <div className="graph-node-sub">
         {node.phase ? t(`phase.${node.phase}` as StringKey) : node.sublabel}

@@ -10,7 +10,7 @@ import { useNamespace } from "../../components/Shell";
 import { durationBetween, formatTimestamp } from "../../components/time";
 import { useI18n } from "../../i18n";
 import { edgesOf } from "../../model/dag";
-import { isFinished } from "../../model/run";
+import { isFinished, isInitContainer, podSteps } from "../../model/run";
 import { effectiveType } from "../../model/template";
 
 /** A DAG node's phase in the graph. A node that never started is Pending while the
@@ -44,17 +44,23 @@ export function GraphTab({ run }: { run: WorkflowRun }) {
     });
     edges = edgesOf(dag);
   } else if (type === "SeqPod" || type === "Pod") {
-    const declared = (type === "SeqPod" ? spec?.seqPod?.steps : spec?.pod?.containers) ?? [];
-    const steps: StepStatus[] = declared.map(
-      (c) => status.steps?.find((s) => s.name === c.name) ?? { name: c.name, phase: "Waiting" },
+    const steps: StepStatus[] = podSteps(spec).map(
+      (c) => ({ ...(status.steps?.find((s) => s.name === c.name) ?? { name: c.name, phase: "Waiting" }), kind: c.kind }),
     );
     nodes = steps.map((s) => ({
       id: s.name,
       label: s.name,
+      tag: isInitContainer(s.kind) ? t("steps.init") : undefined,
       phase: s.phase,
       detail: s.startTime ? durationBetween(s.startTime, s.completionTime) : undefined,
     }));
-    if (type === "SeqPod") edges = steps.slice(1).map((s, i) => ({ from: steps[i].name, to: s.name }));
+    // Init containers run one after another before the rest; a SeqPod's steps do too,
+    // a Pod's containers all start together once the init containers are done.
+    const init = steps.filter((s) => isInitContainer(s.kind));
+    const rest = steps.filter((s) => !isInitContainer(s.kind));
+    const chain = type === "SeqPod" ? steps : init;
+    edges = chain.slice(1).map((s, i) => ({ from: chain[i].name, to: s.name }));
+    if (type === "Pod" && init.length) edges.push(...rest.map((s) => ({ from: init[init.length - 1].name, to: s.name })));
   } else {
     nodes = [
       {
@@ -145,6 +151,7 @@ function StepDetails({ step, run, ns }: { step?: StepStatus; run: WorkflowRun; n
       <InfoGrid
         rows={[
           [t("runs.phase"), <PhaseBadge phase={step?.phase ?? "Waiting"} />],
+          [t("steps.kind"), step?.kind ? t(`steps.kind.${step.kind}`) : null],
           [t("graph.exitCode"), step?.exitCode ?? "—"],
           [t("graph.reason"), step?.reason],
           [t("runs.started"), formatTimestamp(step?.startTime)],

@@ -10,7 +10,8 @@ import { useApi } from "../../components/refresh";
 import { setQuery, useLocation } from "../../components/router";
 import { useNamespace } from "../../components/Shell";
 import { useI18n } from "../../i18n";
-import { isFinished } from "../../model/run";
+import { isFinished, isInitContainer } from "../../model/run";
+import { InitTag } from "./InitTag";
 
 const MAX_LINES = 20000;
 const ALL = "";
@@ -75,9 +76,11 @@ export function LogsTab({ run }: { run: WorkflowRun }) {
     return a;
   }, []);
   const showSource = step === ALL || (sources.data?.items ?? []).some((s) => s.source.startsWith(step + "/"));
+  // As `treadle logs` prints them: an init container's lines say so.
+  const label = (l: LogLine) => (isInitContainer(l.kind) ? `${l.source} (init)` : l.source);
 
   const download = () => {
-    const text = lines.map((l) => (showSource ? `[${l.source}] ${l.text}` : l.text)).join("\n") + "\n";
+    const text = lines.map((l) => (showSource ? `[${label(l)}] ${l.text}` : l.text)).join("\n") + "\n";
     const url = URL.createObjectURL(new Blob([text], { type: "text/plain" }));
     const a = document.createElement("a");
     a.href = url;
@@ -97,9 +100,11 @@ export function LogsTab({ run }: { run: WorkflowRun }) {
             key={s.source}
             className={`log-src ${step === s.source ? "log-src-active" : ""}`}
             onClick={() => setQuery("step", s.source)}
-            title={s.source}
+            title={isInitContainer(s.kind) ? `${s.source} · ${t("steps.initHint")}` : s.source}
+            data-kind={s.kind}
           >
             {s.source}
+            <InitTag kind={s.kind} />
           </button>
         ))}
         {sources.data && !sources.data.items.length && <p className="muted small">{t("logs.noSources")}</p>}
@@ -125,7 +130,12 @@ export function LogsTab({ run }: { run: WorkflowRun }) {
           {lines.length === 0 && !streaming && <div className="log-empty">{t("logs.empty")}</div>}
           {lines.map((l, i) => (
             <div className="log-line" key={i}>
-              {showSource && <span className="log-source">{l.source}</span>}
+              {showSource && (
+                <span className="log-source">
+                  {l.source}
+                  {isInitContainer(l.kind) && <span className="log-init">{t("steps.init")}</span>}
+                </span>
+              )}
               <span dangerouslySetInnerHTML={{ __html: ansi.ansi_to_html(l.text) }} />
             </div>
           ))}

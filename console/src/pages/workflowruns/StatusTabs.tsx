@@ -8,6 +8,7 @@ import { Age, durationBetween, formatTimestamp } from "../../components/time";
 import { SpecBlock, SpecTable } from "../../components/Table";
 import { useI18n } from "../../i18n";
 import { TemplateSpecView } from "../workflowtemplates/TemplateSpecView";
+import { InitTag } from "./InitTag";
 
 export function StatusTab({ run }: { run: WorkflowRun }) {
   const { t } = useI18n();
@@ -44,7 +45,15 @@ export function StatusTab({ run }: { run: WorkflowRun }) {
         rowKey={(st) => st.name}
         testId="steps-table"
         columns={[
-          { header: t("common.name"), cell: (st) => st.name },
+          {
+            header: t("common.name"),
+            cell: (st) => (
+              <>
+                {st.name}
+                <InitTag kind={st.kind} />
+              </>
+            ),
+          },
           { header: t("runs.phase"), cell: (st) => <PhaseBadge phase={st.phase} /> },
           { header: t("graph.exitCode"), className: "mono", cell: (st) => st.exitCode ?? "—" },
           { header: t("runs.started"), className: "muted", cell: (st) => formatTimestamp(st.startTime) },

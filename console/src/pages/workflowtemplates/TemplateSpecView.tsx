@@ -17,6 +17,7 @@ function Mono({ children }: { children: ReactNode }) {
 export function TemplateSpecView({ spec }: { spec: WorkflowTemplateSpec }) {
   const { t } = useI18n();
   const type = effectiveType(spec);
+  const initContainers = (type === "SeqPod" ? spec.seqPod : type === "Pod" ? spec.pod : undefined)?.initContainers ?? [];
   return (
     <div className="spec-view">
       <InfoGrid
@@ -72,6 +73,13 @@ export function TemplateSpecView({ spec }: { spec: WorkflowTemplateSpec }) {
           { header: t("form.value"), className: "mono", cell: (r) => r.value || "—" },
         ]}
       />
+      {!!initContainers.length && (
+        <SpecBlock title={t("form.initContainers")}>
+          {initContainers.map((c) => (
+            <ContainerView key={c.name} c={c} />
+          ))}
+        </SpecBlock>
+      )}
       {(type === "SeqPod" || type === "Pod") && (
         <SpecBlock title={type === "SeqPod" ? t("form.steps") : t("form.containers")}>
           {((type === "SeqPod" ? spec.seqPod?.steps : spec.pod?.containers) ?? []).map((c) => (
