@@ -8,10 +8,13 @@ from hypothesis import strategies as st
 
 from treadle.core.cron import (
     MISSED_COUNT_LIMIT,
+    TickPlan,
+    concurrency_policy,
     describe_schedule,
     due_tick,
     fires_between,
     next_fire,
+    plan_tick,
     validate_schedule,
 )
 
@@ -211,3 +214,47 @@ def test_due_tick_agrees_with_fires_between(minutes: int, step: int) -> None:
 )
 def test_describe_schedule_reads_as_english(expr: str, text: str) -> None:
     assert describe_schedule(expr) == text
+
+
+# -- concurrencyPolicy --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spelled", "meaning"),
+    [
+        (None, "Allow"),
+        ("Allow", "Allow"),
+        ("AllowConcurrent", "Allow"),
+        ("Forbid", "Forbid"),
+        ("Replace", "Replace"),
+    ],
+)
+def test_each_spelling_of_the_policy_has_its_meaning(spelled: str | None, meaning: str) -> None:
+    assert concurrency_policy(spelled) == meaning
+
+
+def test_an_unknown_policy_is_an_error() -> None:
+    with pytest.raises(ValueError, match='unknown concurrencyPolicy "Sometimes"'):
+        concurrency_policy("Sometimes")
+
+
+@pytest.mark.parametrize("policy", [None, "Allow", "AllowConcurrent"])
+def test_allow_starts_a_run_beside_the_running_ones(policy: str | None) -> None:
+    assert plan_tick(policy, ["nightly-1700000000"]) == TickPlan(start=True)
+
+
+@pytest.mark.parametrize("active", [[], ["nightly-1700000000"]])
+def test_allow_concurrent_plans_every_tick_as_allow(active: list[str]) -> None:
+    assert plan_tick("AllowConcurrent", active) == plan_tick("Allow", active)
+
+
+def test_forbid_skips_a_tick_while_a_run_is_running() -> None:
+    assert plan_tick("Forbid", ["nightly-1700000000"]) == TickPlan(start=False)
+
+
+def test_forbid_starts_a_run_when_none_is_running() -> None:
+    assert plan_tick("Forbid", []) == TickPlan(start=True)
+
+
+def test_replace_stops_the_running_runs_and_starts_a_new_one() -> None:
+    assert plan_tick("Replace", ["a", "b"]) == TickPlan(start=True, stop=("a", "b"))

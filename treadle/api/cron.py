@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Open, Strict
+from .base import Strict
 from .meta import Condition, ObjectMeta, ObjectReference
 from .run import WorkflowRunSpec
 
@@ -18,7 +18,9 @@ class WorkflowRunTemplate(Strict):
 
 class CronWorkflowRunSpec(Strict):
     schedule: str
-    concurrency_policy: Literal["Allow", "Forbid", "Replace"] = "Allow"
+    # `AllowConcurrent` is Allow as the platform's API reference spells it; it is
+    # kept as written, and treadle.core.cron reads both the same.
+    concurrency_policy: Literal["Allow", "AllowConcurrent", "Forbid", "Replace"] = "Allow"
     suspend: bool = False
     starting_deadline_seconds: int | None = Field(default=None, ge=0)
     successful_runs_history_limit: int = Field(default=3, ge=0)
@@ -26,7 +28,11 @@ class CronWorkflowRunSpec(Strict):
     workflow_run: WorkflowRunTemplate
 
 
-class CronWorkflowRunStatus(Open):
+class CronWorkflowRunStatus(Strict):
+    """Written by the controller only; not reported (see WorkflowRunStatus)."""
+
+    REPORT_UNKNOWN = False
+
     active: list[ObjectReference] = Field(default_factory=list)
     last_schedule_time: str | None = None
     conditions: list[Condition] = Field(default_factory=list)

@@ -25,10 +25,33 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-out = Console(highlight=False, soft_wrap=True, no_color=bool(os.environ.get("NO_COLOR")))
-err = Console(
-    stderr=True, highlight=False, soft_wrap=True, no_color=bool(os.environ.get("NO_COLOR"))
-)
+
+class _Console(Console):
+    """A console that counts as a terminal only when its stream is one.
+
+    Rich also takes FORCE_COLOR or TTY_COMPATIBLE for one, and then lays piped
+    output out for an 80-column screen; piped output is plain text, as kubectl's.
+    `soft_wrap` keeps every printed line whole: a long error is one line."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        super().__init__(
+            stderr=stderr,
+            highlight=False,
+            soft_wrap=True,
+            no_color=bool(os.environ.get("NO_COLOR")),
+        )
+
+    @property
+    def is_terminal(self) -> bool:
+        isatty = getattr(self.file, "isatty", None)
+        try:
+            return bool(isatty is not None and isatty())
+        except ValueError:  # a closed stream
+            return False
+
+
+out = _Console()
+err = _Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

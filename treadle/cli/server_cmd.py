@@ -14,6 +14,7 @@ import typer
 from ..config import SERVER_ENV, TOKEN_ENV, resolve_home
 from ..errors import BadRequest
 from .app import app, handles_errors, out
+from .grid import Grid
 from .state import options
 
 if TYPE_CHECKING:
@@ -173,12 +174,10 @@ def token_list() -> None:
     if not records:
         out.print("No tokens.")
         return
-    out.print(f"{'ID':<10}{'NAMESPACE':<24}{'ACCESS':<8}{'CREATED':<22}DESCRIPTION")
+    grid = Grid("ID", "NAMESPACE", "ACCESS", "CREATED", "DESCRIPTION", pad_edge=False)
     for r in records:
-        out.print(
-            f"{r.id:<10}{r.namespace:<24}{r.access:<8}{r.created:<22}{r.description}",
-            markup=False,
-        )
+        grid.add_row(r.id, r.namespace, r.access, r.created, r.description)
+    out.print(grid)
 
 
 @token_app.command("revoke")

@@ -13,6 +13,7 @@ import typer
 from ..config import SERVER_ENV, resolve_home
 from ..errors import BadRequest, LeaseLost
 from .app import app, err, handles_errors, out
+from .grid import Grid
 from .objects_cmd import NamespaceOpt
 from .state import client, options
 
@@ -44,12 +45,15 @@ def volume_ls(
     """List volumes, or the files of one volume (or of a directory in it)."""
     c = client()
     if name is None:
+        volumes = Grid("NAME", "FILES", "BYTES", pad_edge=False)
         for v in c.list_volumes(namespace):
-            out.print(f"{v['name']}  {v['files']} files  {v['bytes']} bytes")
+            volumes.add_row(v["name"], str(v["files"]), str(v["bytes"]))
+        if volumes.rows:
+            out.print(volumes)
         return
     for e in c.volume_files(namespace, name, path):
         suffix = "/" if e["type"] == "dir" else f"  {e['size']}"
-        out.print(f"{e['name']}{suffix}")
+        out.print(f"{e['name']}{suffix}", markup=False)
 
 
 @volume_app.command("rm")

@@ -6,14 +6,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from rich.table import Table
 from rich.text import Text
 
 from ..api.objects import TEMPLATE_LABEL
 from ..core.duration import format_duration
+from .grid import Col, Grid
 
 Obj = dict[str, Any]
-Column = tuple[str, Callable[[Obj], str]]
+Column = tuple[Col, Callable[[Obj], str]]
 
 PHASE_STYLES = {
     "Succeeded": "green",
@@ -89,56 +89,59 @@ def _run_template(obj: Obj) -> str:
 
 COLUMNS: dict[str, list[Column]] = {
     "WorkflowTemplate": [
-        ("TYPE", _template_type),
-        ("DESCRIPTION", lambda o: (_spec(o).get("description") or "").split("\n")[0][:60]),
-        ("AGE", age),
+        (Col("TYPE"), _template_type),
+        (
+            Col("DESCRIPTION", clip=60),
+            lambda o: (_spec(o).get("description") or "").split("\n")[0],
+        ),
+        (Col("AGE"), age),
     ],
     "WorkflowRun": [
-        ("TEMPLATE", _run_template),
-        ("PHASE", lambda o: _status(o).get("phase") or "Pending"),
-        ("DURATION", run_duration),
-        ("AGE", age),
+        (Col("TEMPLATE"), _run_template),
+        (Col("PHASE"), lambda o: _status(o).get("phase") or "Pending"),
+        (Col("DURATION"), run_duration),
+        (Col("AGE"), age),
     ],
     "CronWorkflowRun": [
-        ("SCHEDULE", lambda o: str(_spec(o).get("schedule", ""))),
-        ("SUSPEND", lambda o: str(bool(_spec(o).get("suspend"))).lower()),
-        ("ACTIVE", lambda o: str(len(_status(o).get("active") or []))),
-        ("LAST SCHEDULE", lambda o: _status(o).get("lastScheduleTime") or "-"),
-        ("AGE", age),
+        (Col("SCHEDULE"), lambda o: str(_spec(o).get("schedule", ""))),
+        (Col("SUSPEND"), lambda o: str(bool(_spec(o).get("suspend"))).lower()),
+        (Col("ACTIVE"), lambda o: str(len(_status(o).get("active") or []))),
+        (Col("LAST SCHEDULE"), lambda o: _status(o).get("lastScheduleTime") or "-"),
+        (Col("AGE"), age),
     ],
     "Pod": [
-        ("PHASE", lambda o: _status(o).get("phase") or "Pending"),
-        ("AGE", age),
+        (Col("PHASE"), lambda o: _status(o).get("phase") or "Pending"),
+        (Col("AGE"), age),
     ],
 }
 WIDE: dict[str, list[Column]] = {
-    "WorkflowRun": [("MESSAGE", lambda o: (_status(o).get("message") or "")[:100])],
+    "WorkflowRun": [(Col("MESSAGE", clip=100), lambda o: _status(o).get("message") or "")],
     "WorkflowTemplate": [
-        ("PARAMS", lambda o: ",".join(p.get("name", "") for p in _spec(o).get("params") or []))
+        (
+            Col("PARAMS"),
+            lambda o: ",".join(p.get("name", "") for p in _spec(o).get("params") or []),
+        )
     ],
 }
 
 
-def table(
-    kind: str, items: list[Obj], *, wide: bool = False, all_namespaces: bool = False
-) -> Table:
-    columns = COLUMNS.get(kind, [("AGE", age)]) + (WIDE.get(kind, []) if wide else [])
-    t = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    if all_namespaces:
-        t.add_column("NAMESPACE")
-    t.add_column("NAME", no_wrap=True)
-    for title, _ in columns:
-        t.add_column(title, overflow="fold")
+def phase_text(phase: str) -> Text:
+    return Text(phase, style=PHASE_STYLES.get(phase, ""))
+
+
+def table(kind: str, items: list[Obj], *, wide: bool = False, all_namespaces: bool = False) -> Grid:
+    columns = COLUMNS.get(kind, [(Col("AGE"), age)]) + (WIDE.get(kind, []) if wide else [])
+    heads = [Col("NAMESPACE")] if all_namespaces else []
+    heads.append(Col("NAME", no_wrap=True))
+    grid = Grid(*heads, *(col for col, _ in columns), pad_edge=False)
     for obj in items:
         meta = obj.get("metadata") or {}
         row: list[str | Text] = []
         if all_namespaces:
             row.append(meta.get("namespace", ""))
         row.append(meta.get("name", ""))
-        for title, fn in columns:
+        for col, fn in columns:
             value = fn(obj)
-            row.append(
-                Text(value, style=PHASE_STYLES.get(value, "")) if title == "PHASE" else value
-            )
-        t.add_row(*row)
-    return t
+            row.append(phase_text(value) if col.header == "PHASE" else value)
+        grid.add_row(*row)
+    return grid

@@ -13,22 +13,73 @@ messages, the catch-up rule and a short English description.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from cronsim import CronSim, CronSimError
 
 __all__ = [
+    "CONCURRENCY_POLICIES",
     "MISSED_COUNT_LIMIT",
+    "TickPlan",
+    "concurrency_policy",
     "describe_schedule",
     "due_tick",
     "fires_between",
     "next_fire",
+    "plan_tick",
     "validate_schedule",
 ]
 
 MISSED_COUNT_LIMIT = 10_000
 """`due_tick` stops counting missed ticks here, so a long outage stays cheap."""
+
+ConcurrencyPolicy = Literal["Allow", "Forbid", "Replace"]
+
+CONCURRENCY_POLICIES: dict[str, ConcurrencyPolicy] = {
+    "Allow": "Allow",
+    # The platform's API reference names its default so; its field text says Allow.
+    "AllowConcurrent": "Allow",
+    "Forbid": "Forbid",
+    "Replace": "Replace",
+}
+"""Every spelling of `concurrencyPolicy` accepted, and what it means."""
+
+
+def concurrency_policy(spelled: str | None) -> ConcurrencyPolicy:
+    """What a `concurrencyPolicy` as written means; unset is Allow.
+
+    Raises ValueError for a spelling that is not a policy (validation refuses
+    those before anything is stored)."""
+    if spelled is None:
+        return "Allow"
+    try:
+        return CONCURRENCY_POLICIES[spelled]
+    except KeyError:
+        raise ValueError(f'unknown concurrencyPolicy "{spelled}"') from None
+
+
+@dataclass(frozen=True)
+class TickPlan:
+    """What a due tick does: stop these running runs, then start one or not."""
+
+    start: bool
+    stop: tuple[str, ...] = ()
+
+
+def plan_tick(policy: str | None, active: Sequence[str]) -> TickPlan:
+    """A due tick under `policy`, with the cron's runs `active` still running:
+    Allow starts one more beside them, Forbid skips the tick while any runs,
+    Replace stops them all and starts a new one."""
+    meaning = concurrency_policy(policy)
+    if meaning == "Forbid":
+        return TickPlan(start=not active)
+    if meaning == "Replace":
+        return TickPlan(start=True, stop=tuple(active))
+    return TickPlan(start=True)
+
 
 _MACROS = {
     "@yearly": "0 0 1 1 *",

@@ -2,6 +2,17 @@
 import cronstrue from "cronstrue";
 import "cronstrue/locales/zh_CN";
 
+/** `concurrencyPolicy` as it may be written: the platform's API reference spells Allow
+ * "AllowConcurrent", so both are accepted and a cron keeps the spelling it was given. */
+export type ConcurrencyPolicy = "Allow" | "AllowConcurrent" | "Forbid" | "Replace";
+
+export const CONCURRENCY_POLICIES: ConcurrencyPolicy[] = ["Allow", "AllowConcurrent", "Forbid", "Replace"];
+
+/** What a policy does: AllowConcurrent is Allow, and so is no policy at all. */
+export function policyMeaning(policy?: ConcurrencyPolicy): "Allow" | "Forbid" | "Replace" {
+  return policy === undefined || policy === "AllowConcurrent" ? "Allow" : policy;
+}
+
 export const SCHEDULE_PRESETS = ["*/5 * * * *", "0 * * * *", "0 0 * * *", "0 9 * * 1-5", "0 0 * * 0", "0 0 1 * *"];
 
 export function describeSchedule(expr: string, lang: "en" | "zh"): { text?: string; error?: string } {

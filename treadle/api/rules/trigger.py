@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...core.triggers import filter_value_problem
 from ...errors import FieldError
 from ..policy import DEFAULT_POLICY, Policy
 from ..template import WorkflowTemplateSpec
@@ -9,17 +10,6 @@ from ..trigger import WorkflowTriggerSpec
 from .bindings import RefResolver
 from .common import non_empty
 from .run import validate_run_spec
-
-
-def _parses_as(value: str, type_: str) -> bool:
-    if type_ == "bool":
-        return value.lower() in ("true", "false")
-    if type_ == "number":
-        try:
-            float(value)
-        except ValueError:
-            return False
-    return True
 
 
 def validate_trigger_spec(
@@ -38,8 +28,10 @@ def validate_trigger_spec(
                 errors.append(FieldError(f"{at}.path", "must not be empty"))
             errors += non_empty(f.values, f"{at}.values", "values")
             for k, v in enumerate(f.values):
-                if not _parses_as(v, f.type):
-                    errors.append(FieldError(f"{at}.values[{k}]", f'"{v}" is not a {f.type}'))
+                # The parser the events are matched with: what passes here matches there.
+                problem = filter_value_problem(f.type, v)
+                if problem:
+                    errors.append(FieldError(f"{at}.values[{k}]", problem))
     errors += validate_run_spec(
         spec.workflow_run_spec, f"{path}.workflowRunSpec", template, template_name, resolve, policy
     )

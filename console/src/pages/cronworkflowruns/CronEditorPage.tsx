@@ -12,7 +12,7 @@ import { navigate, paths } from "../../components/router";
 import { useNamespace } from "../../components/Shell";
 import { useToast } from "../../components/toast";
 import { useI18n } from "../../i18n";
-import { SCHEDULE_PRESETS } from "../../model/cron";
+import { CONCURRENCY_POLICIES, policyMeaning, SCHEDULE_PRESETS } from "../../model/cron";
 import { initialRunSpec } from "../../model/run";
 import { API_VERSION, TEMPLATE_LABEL } from "../../model/template";
 import { fromYaml, toYaml } from "../../model/yaml";
@@ -136,11 +136,12 @@ export default function CronEditorPage({ params }: { params: Record<string, stri
                 <SchedulePreview schedule={spec.schedule} />
               </Field>
               <div className="form-grid two">
-                <Field label={t("cron.concurrency")} path="spec.concurrencyPolicy" hint={t(`cron.policy.${spec.concurrencyPolicy ?? "Allow"}`)}>
+                <Field label={t("cron.concurrency")} path="spec.concurrencyPolicy" hint={t(`cron.policy.${policyMeaning(spec.concurrencyPolicy)}`)}>
                   <Select
                     value={spec.concurrencyPolicy ?? "Allow"}
-                    options={["Allow", "Forbid", "Replace"].map((v) => ({ value: v as "Allow", label: v }))}
+                    options={CONCURRENCY_POLICIES.map((v) => ({ value: v, label: v === "AllowConcurrent" ? t("cron.policy.sameAsAllow", { name: v }) : v }))}
                     onChange={(concurrencyPolicy) => setSpec({ concurrencyPolicy })}
+                    testId="cron-concurrency"
                   />
                 </Field>
                 <Field label={t("cron.deadline")} path="spec.startingDeadlineSeconds">
