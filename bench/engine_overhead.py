@@ -92,7 +92,7 @@ class Treadle:
                 "metadata": {"generateName": f"{template}-"},
                 "spec": {"workflowTemplateRef": template},
             }
-        )
+        ).obj
         name = run["metadata"]["name"]
         while True:
             status = self.client.store.get(GV, "WorkflowRun", "default", name).get("status") or {}

@@ -139,3 +139,24 @@ def test_yaml_is_linted_against_the_published_schema(ui: Page) -> None:
     )
     expect(page.locator("[data-testid=yaml-editor] .cm-lintRange-error").first).to_be_visible()
     expect(page.get_by_text("1 problem(s)")).to_be_visible()
+
+
+def test_warnings_of_a_save_are_shown_after_it(ui: Page) -> None:
+    page = ui.page
+    ui.goto("/ns/default/workflowtemplates/-/new")
+    page.locator("[data-testid=yaml-editor] .cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(
+        "apiVersion: batch.tensorstack.dev/v1beta1\n"
+        "kind: WorkflowTemplate\n"
+        "metadata:\n  name: warned\n"
+        "spec:\n  type: Pod\n  pod:\n    containers:\n      - name: c\n        image: ubuntu\n"
+        '        command: [echo, "$(params.nope)"]\n'
+    )
+    expect(page.get_by_test_id("template-name")).to_have_value("warned")
+    page.get_by_test_id("save-template").click()
+    expect(page).to_have_url(ui.server.url + "/ns/default/workflowtemplates/warned")
+    warning = page.get_by_test_id("toast-warning")
+    expect(warning).to_contain_text("Saved, with warnings from the server:")
+    expect(warning).to_contain_text('undeclared param "nope" in $(params.nope)')
+    assert ui.server.get("workflowtemplates", "warned")["metadata"]["name"] == "warned"

@@ -192,7 +192,7 @@ def test_a_host_path_volume_a_param_puts_in_a_manifest_fails_the_run(engine: Eng
 def test_the_owner_may_allow_host_path_volumes(tmp_path: Path) -> None:
     owner = EmbeddedClient(Home(tmp_path / "home", allow_host_path=True))
     try:
-        stored = owner.create(pod_template(volumes=[HOST_ROOT]))
+        stored = owner.create(pod_template(volumes=[HOST_ROOT])).obj
     finally:
         owner.close()
     assert stored["spec"]["pod"]["volumes"] == [HOST_ROOT]
@@ -598,7 +598,9 @@ def test_a_secret_whose_data_is_not_base64_is_refused(client: EmbeddedClient) ->
 
 
 def test_a_secret_s_string_data_is_plain_text(client: EmbeddedClient) -> None:
-    stored = client.create(core("Secret", data={"a": "aHVudGVyMg=="}, stringData={"b": "hunter2!"}))
+    stored = client.create(
+        core("Secret", data={"a": "aHVudGVyMg=="}, stringData={"b": "hunter2!"})
+    ).obj
     assert stored["stringData"] == {"b": "hunter2!"}
 
 

@@ -56,3 +56,45 @@ def test_invalid_apply_names_the_field_and_exits_2(served: Served, ns: str, tmp_
 def test_get_of_a_missing_object_exits_3(served: Served, ns: str) -> None:
     done = treadle(served, "get", "wt", "ghost", "-n", ns)
     assert done.returncode == 3 and "not found" in done.stderr
+
+
+def _greet_and_run(tmp_path: Path, **params: str) -> Path:
+    greet = template("greet", ["echo", "$(params.who)"])
+    greet["spec"]["params"] = [{"name": "who"}]
+    run = {
+        "apiVersion": "batch.tensorstack.dev/v1beta1",
+        "kind": "WorkflowRun",
+        "metadata": {"name": "r"},
+        "spec": {
+            "workflowTemplateRef": "greet",
+            "params": [{"name": k, "value": v} for k, v in params.items()],
+        },
+    }
+    path = tmp_path / "objects.yaml"
+    path.write_text(yaml.safe_dump_all([greet, run]))
+    return path
+
+
+def test_warnings_of_the_server_are_printed_per_document(
+    served: Served, ns: str, tmp_path: Path
+) -> None:
+    path = _greet_and_run(tmp_path, who="x", extra="y")
+    done = treadle(served, "apply", "-f", str(path), "-n", ns)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["workflowtemplate/greet created", "workflowrun/r created"]
+    assert done.stderr.splitlines() == [
+        f'Warning: {path} (document 2): WorkflowRun "r": spec.params[1].name: param "extra" '
+        'is not declared by template "greet" (accepted: substituted only where the template '
+        "references it)"
+    ]
+
+
+def test_a_server_dry_run_over_http_stores_nothing(served: Served, ns: str, tmp_path: Path) -> None:
+    path = _greet_and_run(tmp_path, who="x")
+    done = treadle(served, "apply", "--dry-run=server", "-f", str(path), "-n", ns)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "workflowtemplate/greet created (server dry run)",
+        "workflowrun/r created (server dry run)",
+    ]
+    assert treadle(served, "get", "wt", "greet", "-n", ns).returncode == 3

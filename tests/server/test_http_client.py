@@ -32,7 +32,7 @@ def client(served: Served) -> Iterator[HttpClient]:
 
 
 def test_create_then_get(client: HttpClient, ns: str) -> None:
-    created = client.create(template("hello", ["true"]), ns)
+    created = client.create(template("hello", ["true"]), ns).obj
     assert client.get(WT, ns, "hello") == created
 
 
@@ -41,7 +41,7 @@ def test_apply_reports_created_unchanged_configured(client: HttpClient, ns: str)
     assert client.apply(doc, ns)[1] == "created"
     assert client.apply(doc, ns)[1] == "unchanged"
     doc["spec"]["description"] = "changed"
-    obj, verb = client.apply(doc, ns)
+    obj, verb, _ = client.apply(doc, ns)
     assert verb == "configured" and obj["spec"]["description"] == "changed"
 
 
@@ -106,7 +106,7 @@ def test_stop_of_a_finished_run_raises_bad_request(client: HttpClient, ns: str) 
 
 
 def test_events_of_an_object_without_any_are_empty(client: HttpClient, ns: str) -> None:
-    obj = client.create(template("hello", ["true"]), ns)
+    obj = client.create(template("hello", ["true"]), ns).obj
     assert client.events_for(obj) == []
 
 

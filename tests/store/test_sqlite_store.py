@@ -131,3 +131,31 @@ def test_list_by_label_does_not_read_every_body(path: Path) -> None:
             )
         )
         assert "labels_key_value" in plan
+
+
+def test_a_dry_run_create_answers_as_a_create_and_leaves_no_trace(path: Path) -> None:
+    with SqliteStore(path) as store:
+        before = store.resource_version()
+        answer = store.create(wr(generate_name="x-"), dry_run=True)
+        assert answer["metadata"]["name"].startswith("x-") and answer["metadata"]["uid"]
+        assert "resourceVersion" not in answer["metadata"]
+        assert store.resource_version() == before
+        assert store.list(API, "WorkflowRun").items == []
+        assert list(store.watch(API, "WorkflowRun", since=before, timeout=0.2)) == []
+
+
+def test_a_dry_run_create_of_a_name_taken_is_already_exists(path: Path) -> None:
+    with SqliteStore(path) as store:
+        store.create(wr("a"))
+        with pytest.raises(AlreadyExists):
+            store.create(wr("a"), dry_run=True)
+
+
+def test_a_dry_run_update_answers_the_change_and_keeps_the_stored_version(path: Path) -> None:
+    with SqliteStore(path) as store:
+        stored = store.create(wr("a"))
+        answer = store.update({**stored, "spec": {"timeout": "1m"}}, dry_run=True)
+        assert answer["spec"] == {"timeout": "1m"} and answer["metadata"]["generation"] == 2
+        assert answer["metadata"]["resourceVersion"] == stored["metadata"]["resourceVersion"]
+        assert store.get(API, "WorkflowRun", None, "a") == stored
+        assert store.resource_version() == stored["metadata"]["resourceVersion"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import (  # noqa: F401  (importing registers the commands)
+    apply_cmd,
     objects_cmd,
     runs_cmd,
     schema_cmd,

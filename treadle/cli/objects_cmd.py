@@ -1,4 +1,5 @@
-"""kubectl-like commands over objects: apply, get, describe, delete."""
+"""kubectl-like commands over objects: get, describe, delete (apply and create:
+apply_cmd.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ..api.documents import dump_yaml, read_documents
+from ..api.documents import dump_yaml
 from ..api.kinds import WORKFLOW_KINDS, KindInfo, lookup
-from ..api.template import WorkflowTemplate, WorkflowTemplateSpec
-from ..api.validate import validate
-from ..errors import BadRequest, FieldError, NotFound, TreadleError, ValidationError
-from .app import app, err, handles_errors, out, report
+from ..errors import BadRequest, FieldError, NotFound
+from .app import app, err, handles_errors, out
 from .describe import describe_object
 from .state import client
 from .tables import table
@@ -26,47 +25,6 @@ def kind_arg(word: str) -> KindInfo:
         known = ", ".join(k.plural for k in WORKFLOW_KINDS)
         raise BadRequest(f'unknown kind "{word}" (try one of: {known}, or wt/wr/cwr)')
     return info
-
-
-@app.command("apply")
-@handles_errors
-def apply_command(
-    files: Annotated[list[str], typer.Option("-f", "--filename", help="File, directory or -")],
-    namespace: NamespaceOpt = None,
-) -> None:
-    """Create or update every object in the files. Nothing is stored unless all are valid."""
-    docs = read_documents(files)
-    if not docs:
-        raise BadRequest("no objects found in " + ", ".join(files))
-    c = client()
-    offline: dict[tuple[str, str], WorkflowTemplateSpec] = {}
-    failed = False
-    for doc in docs:
-        try:
-            obj = validate(doc.data, lambda ns, name: offline.get((ns or "default", name)))
-        except TreadleError as exc:
-            report(exc, doc.where)
-            failed = True
-            continue
-        if isinstance(obj, WorkflowTemplate) and obj.metadata.name:
-            offline[(obj.metadata.namespace or namespace or "default", obj.metadata.name)] = (
-                obj.spec
-            )
-    if failed:
-        err.print("nothing was applied")
-        raise typer.Exit(2)
-    wants_controller = False
-    for doc in docs:
-        try:
-            obj, verb = c.apply(doc.data, namespace)
-        except TreadleError as exc:
-            report(exc, doc.where)
-            raise typer.Exit(2 if isinstance(exc, ValidationError | BadRequest) else 1) from None
-        kind = obj["kind"].lower()
-        out.print(f"{kind}/{obj['metadata']['name']} {verb}")
-        wants_controller |= obj["kind"] in ("WorkflowRun", "CronWorkflowRun") and verb == "created"
-    if wants_controller:
-        c.ensure_controller()
 
 
 def _print_objects(

@@ -6,9 +6,8 @@ import time
 from typing import Annotated, Any
 
 import typer
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.live import Live
-from rich.table import Table
 from rich.text import Text
 
 from ..api.objects import GROUP_VERSION
@@ -16,9 +15,12 @@ from ..client.base import Client
 from ..core.duration import parse_duration
 from ..errors import BadRequest
 from .app import app, err, handles_errors, out
+from .describe import marked
+from .grid import Grid, wrap_words
 from .objects_cmd import NamespaceOpt, kind_arg
 from .state import client
-from .tables import PHASE_STYLES, run_duration
+from .tables import PHASE_STYLES, phase_text, run_duration
+from .writes import print_warnings
 
 FINAL = ("Succeeded", "Failed")
 
@@ -94,10 +96,11 @@ def run_command(
     meta: dict[str, Any] = {"name": name} if name else {"generateName": f"{template[:50]}-"}
     c = client()
     c.get(kind_arg("wt"), namespace, template)
-    run = c.create(
+    run, warnings = c.create(
         {"apiVersion": GROUP_VERSION, "kind": "WorkflowRun", "metadata": meta, "spec": spec},
         namespace,
     )
+    print_warnings(warnings, run)
     c.ensure_controller()
     run_name = run["metadata"]["name"]
     print(run_name, flush=True)
@@ -105,42 +108,45 @@ def run_command(
         raise typer.Exit(_watch(c, namespace, run_name))
 
 
-def _watch_table(run: dict[str, Any]) -> Group:
+class WatchView:
+    """A run as `--watch` shows it: a title line, its steps or nodes, its message.
+
+    The message is wrapped here, between words, to the width it is drawn at: the
+    console prints without wrapping (so piped lines stay whole), and a live view
+    would cut a long line at the screen's edge."""
+
+    def __init__(self, run: dict[str, Any]) -> None:
+        self.run = run
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        status = self.run.get("status") or {}
+        yield watch_grid(self.run)
+        width = options.max_width if options.is_terminal else None
+        for line in wrap_words(status.get("message") or "", width):
+            yield Text(line, style="dim")
+
+
+def watch_grid(run: dict[str, Any]) -> Grid:
     status = run.get("status") or {}
     phase = status.get("phase") or "Pending"
-    t = Table(
-        box=None,
-        header_style="bold",
-        title=Text.assemble(
-            (run["metadata"]["name"], "bold"),
-            "  ",
-            (phase, PHASE_STYLES.get(phase, "")),
-            "  ",
-            run_duration(run),
-        ),
-        title_justify="left",
+    title = Text.assemble(
+        (run["metadata"]["name"], "bold"), "  ", phase_text(phase), "  ", run_duration(run)
     )
     nodes = status.get("nodes") or {}
     if nodes:
-        t.add_column("NODE")
-        t.add_column("PHASE")
-        t.add_column("ATTEMPTS")
+        grid = Grid("NODE", "PHASE", "ATTEMPTS", title=title)
         for node, entry in nodes.items():
-            p = entry.get("phase", "")
-            t.add_row(node, Text(p, style=PHASE_STYLES.get(p, "")), str(entry.get("attempts", 0)))
-    else:
-        t.add_column("STEP")
-        t.add_column("PHASE")
-        t.add_column("EXIT")
-        for step in status.get("steps") or []:
-            p = step.get("phase", "")
-            code = step.get("exitCode")
-            t.add_row(
-                step["name"],
-                Text(p, style=PHASE_STYLES.get(p, "")),
-                "" if code is None else str(code),
-            )
-    return Group(t, Text(status.get("message") or "", style="dim", overflow="fold"))
+            grid.add_row(node, phase_text(entry.get("phase", "")), str(entry.get("attempts", 0)))
+        return grid
+    grid = Grid("STEP", "PHASE", "EXIT", title=title)
+    for step in status.get("steps") or []:
+        code = step.get("exitCode")
+        grid.add_row(
+            marked(step["name"], step.get("kind")),
+            phase_text(step.get("phase", "")),
+            "" if code is None else str(code),
+        )
+    return grid
 
 
 def _wait(
@@ -164,8 +170,13 @@ def _wait(
 
 def _watch(c: Client, namespace: str | None, name: str) -> int:
     run = c.get(kind_arg("wr"), namespace, name)
-    with Live(_watch_table(run), console=out, refresh_per_second=8, transient=False) as live:
-        run = _wait(c, namespace, name, None, lambda r: live.update(_watch_table(r)))
+    if not out.is_terminal:
+        # A live view piped would be drawn once, at the end, cut to 80 columns.
+        run = _wait(c, namespace, name, None)
+        out.print(WatchView(run))
+    else:
+        with Live(WatchView(run), console=out, refresh_per_second=8, transient=False) as live:
+            run = _wait(c, namespace, name, None, lambda r: live.update(WatchView(r)))
     return 0 if run["status"]["phase"] == "Succeeded" else 1
 
 
@@ -225,7 +236,7 @@ def logs_command(
     prefixed = len(sources) > 1 or follow
     for line in _chain(buffered, lines if follow else iter(())):
         head = f"{line.time} " if timestamps else ""
-        label = f"[{line.source}] " if prefixed else ""
+        label = f"[{marked(line.source, line.kind)}] " if prefixed else ""
         print(f"{head}{label}{line.text}", flush=follow)
 
 

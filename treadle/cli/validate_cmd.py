@@ -2,58 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
 import typer
 
-from ..api.documents import Document, read_documents
-from ..api.template import WorkflowTemplate, WorkflowTemplateSpec
-from ..api.validate import describe, validate
+from ..api.documents import read_documents
+from ..api.validate import describe
+from ..client.base import shown
 from ..errors import BadRequest, TreadleError
 from .app import app, handles_errors, out, report
-
-
-def _templates(docs: list[Document]) -> dict[tuple[str, str], WorkflowTemplateSpec]:
-    """Templates among the documents, so runs in the same files can be checked
-    against them (params, workspaces) without a store."""
-    found = {}
-    for doc in docs:
-        try:
-            obj = validate(doc.data)
-        except TreadleError:
-            continue
-        if isinstance(obj, WorkflowTemplate) and obj.metadata.name:
-            found[(obj.metadata.namespace or "default", obj.metadata.name)] = obj.spec
-    return found
+from .apply_cmd import FilesOpt
+from .objects_cmd import NamespaceOpt
+from .writes import StrictOpt, ValidateOpt, offline_admission, print_warnings, validation_of, where
 
 
 @app.command("validate")
 @handles_errors
 def validate_command(
-    files: Annotated[list[str], typer.Option("-f", "--filename", help="File, directory or -")],
+    files: FilesOpt,
+    namespace: NamespaceOpt = None,
+    validate: ValidateOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
-    """Validate every document of every file; exit non-zero on any error."""
+    """Validate every document of every file; exit non-zero on any error.
+
+    Each document is checked as apply would admit it into an empty data directory:
+    runs are checked against the templates in the same files. Warnings are printed
+    and do not fail, unless --strict."""
+    validation = validation_of(validate, strict)
     docs = read_documents(files)
-    templates = _templates(docs)
-
-    def resolve(ns: str | None, name: str) -> WorkflowTemplateSpec | None:
-        return templates.get((ns or "default", name))
-
+    if not docs:
+        # Nothing checked is not "valid": a wrong path or an empty pipe is a mistake.
+        raise BadRequest("no documents found in " + ", ".join(files))
+    offline = offline_admission(docs, namespace)
     failed = 0
-    for doc in docs:
+    for i, doc in enumerate(docs):
         try:
-            validate(doc.data, resolve)
+            checked = offline.check(i, strict=validation == "Strict")
         except TreadleError as exc:
             failed += 1
             report(exc, doc.where)
             continue
-        out.print(f"ok  {_label(doc.data)}  ({doc.source})")
-    if not docs:
-        # Nothing checked is not "valid": a wrong path or an empty pipe is a mistake.
-        raise BadRequest("no documents found in " + ", ".join(files))
+        print_warnings(shown(checked.warnings, validation), doc.data, where(doc))
+        out.print(f"ok  {describe(doc.data)}  ({doc.source})", markup=False)
     if failed:
         raise typer.Exit(2)
-
-
-def _label(data: Any) -> str:
-    return describe(data)

@@ -4,7 +4,7 @@ store's current state, defaults, and immutability rules. Every face goes through
 from __future__ import annotations
 
 import copy
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import pydantic
 
@@ -14,10 +14,17 @@ from ..api.policy import DEFAULT_POLICY, Policy
 from ..api.template import WorkflowTemplateSpec
 from ..api.validate import check, describe, kind_of
 from ..errors import FieldError, FieldWarning, NotFound, ValidationError
-from ..store.base import Obj, Store
+from ..store.base import Obj
 
 
-def template_resolver(store: Store) -> Any:
+class TemplateSource(Protocol):
+    """Where admission finds the templates runs refer to: a store, or the
+    documents of the files being checked (client/offline.py)."""
+
+    def get(self, api_version: str, kind: str, namespace: str | None, name: str) -> Obj: ...
+
+
+def template_resolver(store: TemplateSource) -> Any:
     def resolve(namespace: str | None, name: str) -> WorkflowTemplateSpec | None:
         try:
             obj = store.get(GROUP_VERSION, "WorkflowTemplate", namespace or "default", name)
@@ -39,7 +46,7 @@ class Prepared(NamedTuple):
 
 
 def prepare(
-    store: Store,
+    store: TemplateSource,
     doc: Any,
     namespace: str | None = None,
     policy: Policy = DEFAULT_POLICY,
@@ -76,6 +83,23 @@ def prepare(
             meta.setdefault("labels", {})
             meta["labels"] = {**(meta.get("labels") or {}), TEMPLATE_LABEL: label_value(ref)}
     return Prepared(obj, checked.warnings)
+
+
+APPLY_NEEDS_A_NAME = (
+    "cannot be used with apply, which finds the object again by metadata.name: "
+    "give a name, or create the object with `treadle create -f` (as kubectl create)"
+)
+
+
+def refuse_generated_name(doc: Any) -> None:
+    """`apply` of a document that has `generateName` and no `name`: refused, as
+    kubectl refuses it ("cannot use generate name with apply"): every apply would
+    create yet another object."""
+    meta = doc.get("metadata") if isinstance(doc, dict) else None
+    if isinstance(meta, dict) and not meta.get("name") and meta.get("generateName"):
+        raise ValidationError(
+            [FieldError("metadata.generateName", APPLY_NEEDS_A_NAME)], describe(doc)
+        )
 
 
 def merge_applied(existing: Obj, doc: Obj) -> Obj:

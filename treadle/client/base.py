@@ -5,10 +5,40 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, NamedTuple, Protocol, get_args
 
 from ..api.kinds import KindInfo
+from ..errors import FieldWarning
 from ..store.base import Obj, Page, WatchEvent
+
+FieldValidation = Literal["Strict", "Warn", "Ignore"]
+"""What a write does with warnings, as Kubernetes' `fieldValidation`: `Strict`
+refuses the object (they are errors), `Warn` stores it and returns them, `Ignore`
+stores it and returns none."""
+FIELD_VALIDATIONS: tuple[FieldValidation, ...] = get_args(FieldValidation)
+
+Verb = Literal["created", "configured", "unchanged"]
+
+
+class Written(NamedTuple):
+    """What a create (or a replace) answers: the object as stored (with a dry run:
+    as it would be), and the warnings about it its author should see."""
+
+    obj: Obj
+    warnings: list[FieldWarning]
+
+
+class Applied(NamedTuple):
+    """What an apply answers: the object, what happened to it, and the warnings."""
+
+    obj: Obj
+    verb: Verb
+    warnings: list[FieldWarning]
+
+
+def shown(warnings: list[FieldWarning], validation: FieldValidation) -> list[FieldWarning]:
+    """The warnings a write returns under `validation` (none with `Ignore`)."""
+    return [] if validation == "Ignore" else warnings
 
 
 @dataclass(frozen=True)
@@ -17,13 +47,33 @@ class RunLogLine:
     """`step`, or `node/step` (nested nodes joined by `/`) for a DAG."""
     time: str
     text: str
+    kind: str = "container"
+    """What the source is: `initContainer`, `step` or `container`."""
 
 
 class Client(Protocol):
-    def create(self, doc: Any, namespace: str | None = None) -> Obj: ...
+    def create(
+        self,
+        doc: Any,
+        namespace: str | None = None,
+        *,
+        dry_run: bool = False,
+        validation: FieldValidation = "Warn",
+    ) -> Written:
+        """Create `doc` (a name taken is AlreadyExists; `generateName` is filled in).
+        `dry_run`: full admission against what is stored, nothing stored."""
+        ...
 
-    def apply(self, doc: Any, namespace: str | None = None) -> tuple[Obj, str]:
-        """Create or update; the second value is `created`, `configured` or `unchanged`."""
+    def apply(
+        self,
+        doc: Any,
+        namespace: str | None = None,
+        *,
+        dry_run: bool = False,
+        validation: FieldValidation = "Warn",
+    ) -> Applied:
+        """Create `doc`, or update the object of its name, as `kubectl apply`; a
+        document without `metadata.name` (only `generateName`) is refused."""
         ...
 
     def get(self, info: KindInfo, namespace: str | None, name: str) -> Obj: ...

@@ -21,8 +21,8 @@ from ..store.base import Obj, Page, WatchEvent
 from ..store.events import events_for
 from ..store.lease import CONTROLLER_LEASE, Lease
 from ..store.sqlite import SqliteStore
-from .admission import check_update, merge_applied, prepare
-from .base import RunLogLine
+from .admission import check_update, merge_applied, prepare, refuse_generated_name
+from .base import Applied, FieldValidation, RunLogLine, Written, shown
 from .runlogs import run_logs
 from .volumes import Volumes
 
@@ -50,26 +50,44 @@ class EmbeddedClient:
 
     # -- objects ---------------------------------------------------------------------
 
-    def create(self, doc: Any, namespace: str | None = None) -> Obj:
-        obj, _ = prepare(self.store, doc, namespace, self.home.policy)
-        return self.store.create(obj)
+    def create(
+        self,
+        doc: Any,
+        namespace: str | None = None,
+        *,
+        dry_run: bool = False,
+        validation: FieldValidation = "Warn",
+    ) -> Written:
+        obj, warnings = prepare(
+            self.store, doc, namespace, self.home.policy, strict=validation == "Strict"
+        )
+        return Written(self.store.create(obj, dry_run=dry_run), shown(warnings, validation))
 
-    def apply(self, doc: Any, namespace: str | None = None) -> tuple[Obj, str]:
-        obj, _ = prepare(self.store, doc, namespace, self.home.policy)
+    def apply(
+        self,
+        doc: Any,
+        namespace: str | None = None,
+        *,
+        dry_run: bool = False,
+        validation: FieldValidation = "Warn",
+    ) -> Applied:
+        refuse_generated_name(doc)
+        obj, warnings = prepare(
+            self.store, doc, namespace, self.home.policy, strict=validation == "Strict"
+        )
+        warnings = shown(warnings, validation)
         meta = obj["metadata"]
-        if not meta.get("name"):
-            return self.store.create(obj), "created"
         try:
             existing = self.store.get(
                 obj["apiVersion"], obj["kind"], meta.get("namespace"), meta["name"]
             )
         except NotFound:
-            return self.store.create(obj), "created"
+            return Applied(self.store.create(obj, dry_run=dry_run), "created", warnings)
         merged = merge_applied(existing, obj)
         if merged == existing:
-            return existing, "unchanged"
+            return Applied(existing, "unchanged", warnings)
         check_update(existing, merged)
-        return self.store.update(merged), "configured"
+        return Applied(self.store.update(merged, dry_run=dry_run), "configured", warnings)
 
     def get(self, info: KindInfo, namespace: str | None, name: str) -> Obj:
         return self.store.get(
@@ -161,7 +179,7 @@ class EmbeddedClient:
             },
             "spec": spec,
         }
-        return self.create(doc)
+        return self.create(doc).obj
 
     def run_logs(
         self,

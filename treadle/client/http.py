@@ -34,10 +34,13 @@ from ..errors import (
     ValidationError,
 )
 from ..store.base import Obj, Page, WatchEvent
-from .admission import merge_applied
-from .base import RunLogLine
+from .admission import merge_applied, refuse_generated_name
+from .base import Applied, FieldValidation, RunLogLine, Verb, Written
+from .warning_header import WARNING_HEADER, as_field_warning, parse_warning_values
 
 DEFAULT_TIMEOUT = 30.0
+APPLY_ATTEMPTS = 4
+"""Reads and merges of an object `apply` makes while the object keeps changing."""
 _Objs = list[Obj]  # `HttpClient.list` hides the builtin inside the class body
 _ERRORS: dict[int, type[TreadleError]] = {
     400: BadRequest,
@@ -135,13 +138,34 @@ class HttpClient:
 
     # -- transport -------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as e:
             raise ServerError(f"cannot reach the Treadle server at {self.base_url}: {e}") from e
         self._check(response)
+        return response
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._send(method, path, **kwargs)
         return response.json() if response.content else None
+
+    def _write(
+        self, method: str, path: str, doc: Any, dry_run: bool, validation: FieldValidation
+    ) -> Written:
+        """A create or replace with Kubernetes' write parameters; the object answered
+        and the warnings of its `Warning` headers."""
+        params: dict[str, str] = {"fieldValidation": validation}
+        if dry_run:
+            params["dryRun"] = "All"
+        response = self._send(method, path, json=doc, params=params)
+        values = [
+            value.decode("utf-8", "replace")
+            for name, value in response.headers.raw
+            if name.lower() == WARNING_HEADER.encode()
+        ]
+        warnings = [as_field_warning(text) for text in parse_warning_values(values)]
+        return Written(dict(response.json()), warnings)
 
     def _check(self, response: httpx.Response) -> None:
         if response.is_success:
@@ -187,31 +211,58 @@ class HttpClient:
         ns = _ns(namespace) if info.namespaced else None
         return f"{collection_path(info, ns)}/{_segment(name)}"
 
-    def create(self, doc: Any, namespace: str | None = None) -> Obj:
+    def create(
+        self,
+        doc: Any,
+        namespace: str | None = None,
+        *,
+        dry_run: bool = False,
+        validation: FieldValidation = "Warn",
+    ) -> Written:
         info = _kind_info(doc)
         ns = _ns((doc.get("metadata") or {}).get("namespace") or namespace)
-        return dict(
-            self._request("POST", collection_path(info, ns if info.namespaced else None), json=doc)
-        )
+        path = collection_path(info, ns if info.namespaced else None)
+        return self._write("POST", path, doc, dry_run, validation)
 
-    def apply(self, doc: Any, namespace: str | None = None) -> tuple[Obj, str]:
+    def apply(
+        self,
+        doc: Any,
+        namespace: str | None = None,
+        *,
+        dry_run: bool = False,
+        validation: FieldValidation = "Warn",
+    ) -> Applied:
+        refuse_generated_name(doc)
         info = _kind_info(doc)
         meta = doc.get("metadata") or {}
         name = meta.get("name")
         if not name:
-            return self.create(doc, namespace), "created"
+            # The server names what is missing, as for any create.
+            obj, warnings = self.create(doc, namespace, dry_run=dry_run, validation=validation)
+            return Applied(obj, "created", warnings)
         ns = meta.get("namespace") or namespace
-        try:
-            existing = self.get(info, ns, name)
-        except NotFound:
-            return self.create(doc, namespace), "created"
-        merged = merge_applied(existing, doc)
-        if merged == existing:
-            return existing, "unchanged"
-        updated = dict(self._request("PUT", self._object_path(info, ns, name), json=merged))
-        before = existing["metadata"].get("resourceVersion")
-        changed = updated["metadata"].get("resourceVersion") != before
-        return updated, "configured" if changed else "unchanged"
+        path = self._object_path(info, ns, name)
+        for attempt in range(APPLY_ATTEMPTS):
+            try:
+                existing = self.get(info, ns, name)
+            except NotFound:
+                obj, warnings = self.create(doc, namespace, dry_run=dry_run, validation=validation)
+                return Applied(obj, "created", warnings)
+            # Sent even when nothing changes: the server's admission decides and
+            # says its warnings, as the embedded client does (an update that
+            # changes nothing stores nothing and keeps the resourceVersion).
+            merged = merge_applied(existing, doc)
+            try:
+                updated, warnings = self._write("PUT", path, merged, dry_run, validation)
+            except Conflict:
+                # Changed since it was read (a run's status, most often): merge
+                # into the new version, as apply means "make it so", not "if".
+                if attempt == APPLY_ATTEMPTS - 1:
+                    raise
+                continue
+            verb: Verb = "unchanged" if updated == existing else "configured"
+            return Applied(updated, verb, warnings)
+        raise AssertionError("unreachable")
 
     def get(self, info: KindInfo, namespace: str | None, name: str) -> Obj:
         return dict(self._request("GET", self._object_path(info, namespace, name)))
@@ -331,7 +382,8 @@ class HttpClient:
             params["tailLines"] = tail_lines
         path = f"{self._run_path(namespace, name)}/logs"
         for line in self._lines(path, params, None if follow else DEFAULT_TIMEOUT):
-            yield RunLogLine(str(line["source"]), str(line["time"]), str(line["text"]))
+            kind = str(line.get("kind") or "container")  # older servers send none
+            yield RunLogLine(str(line["source"]), str(line["time"]), str(line["text"]), kind)
 
     # -- volumes ---------------------------------------------------------------------
 

@@ -5,21 +5,37 @@ A create, replace or patch under `/api/` and `/apis/` carries one object as JSON
 Its body may be at most `MAX_OBJECT_BYTES` (413 otherwise, refused from its
 Content-Length before it is read, or as soon as more arrives), and must be JSON
 that names each key of an object once and nests at most `MAX_DEPTH` levels: the
-same refusals a YAML file gets from the CLI. Routes then parse the body as usual.
-Event-listener posts (`/t9k/…`) have a limit of their own (triggers.py); volume file
-uploads are not objects.
+same refusals a YAML file gets from the CLI. The value parsed here is the one the
+routes use (`object_body`): a body is parsed once, by the rules above, and no route
+can read it by other rules. Event-listener posts (`/t9k/…`) have a limit of their
+own (triggers.py); volume file uploads are not objects.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from starlette.requests import Request
+
 from ..api.documents import parse_json
 from ..api.limits import MAX_OBJECT_BYTES, MAX_OBJECT_SIZE
-from ..errors import TreadleError
+from ..errors import BadRequest, TreadleError
 from .refusal import ASGIApp, Message, Receive, Scope, Send, header_values
 from .status import error_response
 
 OBJECT_PREFIXES = ("/api/", "/apis/")
 _WRITES = ("POST", "PUT", "PATCH")
+BODY_KEY = "treadle.object_body"
+"""Where in the ASGI scope the parsed body waits for the route."""
+
+OBJECT_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+}
+"""The request body of an object route for the OpenAPI document (the route takes
+the body from `object_body`, which FastAPI cannot see)."""
 
 
 class BodyTooLarge(TreadleError):
@@ -48,12 +64,20 @@ class ObjectBodies:
             return
         try:
             body = await _read(scope, receive)
-            if body.strip():
-                parse_json(body)  # an empty body is the route's to refuse
+            if body.strip():  # an empty body is the route's to refuse
+                scope[BODY_KEY] = parse_json(body)
         except TreadleError as exc:
             await error_response(exc)(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
+
+
+def object_body(request: Request) -> Any:
+    """The dependency of routes that take an object (or a merge patch): the body as
+    ObjectBodies parsed it."""
+    if BODY_KEY not in request.scope:
+        raise BadRequest("the request has no body: send the object as JSON")
+    return request.scope[BODY_KEY]
 
 
 async def _read(scope: Scope, receive: Receive) -> bytes:
@@ -87,4 +111,4 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return again
 
 
-__all__ = ["OBJECT_PREFIXES", "BodyTooLarge", "ObjectBodies"]
+__all__ = ["OBJECT_BODY_DOC", "OBJECT_PREFIXES", "BodyTooLarge", "ObjectBodies", "object_body"]

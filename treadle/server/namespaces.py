@@ -16,14 +16,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from ..api.kinds import KindInfo, by_kind
 from ..api.objects import GROUP_VERSION
+from ..client.base import Written
 from ..errors import Conflict, NotFound
 from ..store.base import Obj
 from .auth import Principal
+from .bodies import OBJECT_BODY_DOC, object_body
 from .resources import (
     ListParams,
     list_params,
@@ -36,6 +38,7 @@ from .state import ServerState, server_state
 from .status import JSONResponse
 from .storeinfo import all_objects, kinds_in, namespaces_in_use
 from .watch import object_filter, watch_response
+from .writes import WriteOptions, no_dry_run, write_options, written
 
 DEFAULT_NAMESPACE = "default"
 NAMESPACE = by_kind("v1", "Namespace")
@@ -116,12 +119,23 @@ def list_namespaces(
     )
 
 
-@router.post("/api/v1/namespaces", status_code=201, summary="Create a Namespace object")
+@router.post(
+    "/api/v1/namespaces",
+    status_code=201,
+    summary="Create a Namespace object",
+    openapi_extra=OBJECT_BODY_DOC,
+)
 def create_namespace(
-    body: dict[str, Any] = Body(...), state: ServerState = Depends(server_state)
+    body: Any = Depends(object_body),
+    options: WriteOptions = Depends(write_options),
+    state: ServerState = Depends(server_state),
 ) -> Response:
-    created = state.client.create(typed(body, _INFO))
-    return JSONResponse(_shown(created), status_code=201)
+    created, warnings = _create(state, typed(body, _INFO), options)
+    return written(_shown(created), warnings, status_code=201)
+
+
+def _create(state: ServerState, doc: Obj, options: WriteOptions) -> Written:
+    return state.client.create(doc, dry_run=options.dry_run, validation=options.validation)
 
 
 @router.get("/api/v1/namespaces/{name}", summary="Read a namespace")
@@ -129,23 +143,37 @@ def read_namespace(name: str, state: ServerState = Depends(server_state)) -> Res
     return JSONResponse(find_namespace(state, name))
 
 
-@router.put("/api/v1/namespaces/{name}", summary="Replace a namespace's object")
+@router.put(
+    "/api/v1/namespaces/{name}",
+    summary="Replace a namespace's object",
+    openapi_extra=OBJECT_BODY_DOC,
+)
 def replace_namespace(
-    name: str, body: dict[str, Any] = Body(...), state: ServerState = Depends(server_state)
+    name: str,
+    body: Any = Depends(object_body),
+    options: WriteOptions = Depends(write_options),
+    state: ServerState = Depends(server_state),
 ) -> Response:
     doc = typed(body, _INFO)
     if _stored(state, name) is None:
         find_namespace(state, name)
         doc["metadata"] = {**doc["metadata"], "name": name}
         doc["metadata"].pop("resourceVersion", None)
-        return JSONResponse(_shown(state.client.create(doc)))
-    return JSONResponse(_shown(update_object(state, _INFO, None, name, doc)))
+        created, warnings = _create(state, doc, options)
+    else:
+        created, warnings = update_object(state, _INFO, None, name, doc, options)
+    return written(_shown(created), warnings)
 
 
-@router.patch("/api/v1/namespaces/{name}", summary="Merge-patch a namespace's object")
+@router.patch(
+    "/api/v1/namespaces/{name}",
+    summary="Merge-patch a namespace's object",
+    openapi_extra=OBJECT_BODY_DOC,
+)
 def patch_namespace(
     name: str,
-    body: Any = Body(...),
+    body: Any = Depends(object_body),
+    options: WriteOptions = Depends(write_options),
     state: ServerState = Depends(server_state),
 ) -> Response:
     if _stored(state, name) is None:
@@ -154,11 +182,17 @@ def patch_namespace(
         doc = typed(merge_patch(base, body if isinstance(body, dict) else {}), _INFO)
         doc["metadata"]["name"] = name
         doc["metadata"].pop("resourceVersion", None)
-        return JSONResponse(_shown(state.client.create(doc)))
-    return JSONResponse(_shown(patch_object(state, _INFO, None, name, body)))
+        created, warnings = _create(state, doc, options)
+    else:
+        created, warnings = patch_object(state, _INFO, None, name, body, options)
+    return written(_shown(created), warnings)
 
 
-@router.delete("/api/v1/namespaces/{name}", summary="Delete a namespace and everything in it")
+@router.delete(
+    "/api/v1/namespaces/{name}",
+    summary="Delete a namespace and everything in it",
+    dependencies=[Depends(no_dry_run)],
+)
 def delete_namespace(
     name: str,
     force: bool = Query(False, description="stop unfinished runs first"),

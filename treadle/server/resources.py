@@ -14,16 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from ..api.kinds import KindInfo, by_plural
 from ..client.admission import check_update, prepare
+from ..client.base import Written, shown
 from ..errors import BadRequest, Conflict, FieldError, Forbidden, NotFound, ValidationError
 from ..store.base import Obj, Page
+from .bodies import OBJECT_BODY_DOC, object_body
 from .state import ServerState, server_state
 from .status import JSONResponse
 from .watch import watch_response
+from .writes import PLAIN_WRITE, WriteOptions, no_dry_run, write_options, written
 
 PATCH_ATTEMPTS = 8
 MAX_PAGE = 2**31
@@ -179,26 +182,44 @@ def list_objects(
     return JSONResponse(list_body(info, page))
 
 
-def create_object(state: ServerState, info: KindInfo, namespace: str | None, body: Any) -> Obj:
-    return state.client.create(typed(body, info), namespace)
+def create_object(
+    state: ServerState,
+    info: KindInfo,
+    namespace: str | None,
+    body: Any,
+    options: WriteOptions = PLAIN_WRITE,
+) -> Written:
+    return state.client.create(
+        typed(body, info), namespace, dry_run=options.dry_run, validation=options.validation
+    )
 
 
 def update_object(
-    state: ServerState, info: KindInfo, namespace: str | None, name: str, doc: Obj
-) -> Obj:
-    """Validate `doc` as the new version of the stored object and store it; a given
-    metadata.resourceVersion must match (Conflict)."""
+    state: ServerState,
+    info: KindInfo,
+    namespace: str | None,
+    name: str,
+    doc: Obj,
+    options: WriteOptions = PLAIN_WRITE,
+) -> Written:
+    """Validate `doc` as the new version of the stored object and store it (with a
+    dry run: answer as if); a given metadata.resourceVersion must match (Conflict)."""
     meta = doc["metadata"]
     if meta.get("name") not in (None, "", name):
         raise BadRequest(f'metadata.name "{meta["name"]}" does not match the path ("{name}")')
     meta["name"] = name
     meta.pop("generateName", None)
     existing = state.client.get(info, namespace, name)
-    obj, _ = prepare(
-        state.store, doc, namespace if info.namespaced else None, state.home.policy
+    obj, warnings = prepare(
+        state.store,
+        doc,
+        namespace if info.namespaced else None,
+        state.home.policy,
+        strict=options.strict,
     )
     check_update(existing, obj)
-    return state.store.update(obj)
+    stored = state.store.update(obj, dry_run=options.dry_run)
+    return Written(stored, shown(warnings, options.validation))
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -221,7 +242,8 @@ def patch_object(
     namespace: str | None,
     name: str,
     patch: Any,
-) -> Obj:
+    options: WriteOptions = PLAIN_WRITE,
+) -> Written:
     """Apply a merge patch. Without a resourceVersion in the patch it applies to the
     newest version (retried if the object changes meanwhile), as Kubernetes does.
     Other patch types never get here: the web guard answers them 415 (webguard.py)."""
@@ -234,7 +256,7 @@ def patch_object(
         if not pinned:
             doc["metadata"]["resourceVersion"] = existing["metadata"].get("resourceVersion")
         try:
-            return update_object(state, info, namespace, name, doc)
+            return update_object(state, info, namespace, name, doc, options)
         except Conflict:
             if pinned:
                 raise
@@ -269,14 +291,18 @@ def register(router: APIRouter, prefix: str, resolve: Callable[..., KindInfo]) -
     ) -> Response:
         return list_objects(state, info, namespace, params, extensions)
 
-    @router.post(ns_path, tags=[tag], summary="Create", status_code=201)
+    @router.post(
+        ns_path, tags=[tag], summary="Create", status_code=201, openapi_extra=OBJECT_BODY_DOC
+    )
     def create(
         namespace: str,
-        body: dict[str, Any] = Body(...),
+        body: Any = Depends(object_body),
         info: KindInfo = Depends(resolve),
+        options: WriteOptions = Depends(write_options),
         state: ServerState = Depends(server_state),
     ) -> Response:
-        return JSONResponse(create_object(state, info, namespace, body), status_code=201)
+        obj, warnings = create_object(state, info, namespace, body, options)
+        return written(obj, warnings, status_code=201)
 
     @router.get(one, tags=[tag], summary="Read")
     def read(
@@ -287,28 +313,42 @@ def register(router: APIRouter, prefix: str, resolve: Callable[..., KindInfo]) -
     ) -> Response:
         return JSONResponse(state.client.get(info, namespace, name))
 
-    @router.put(one, tags=[tag], summary="Replace (metadata.resourceVersion must match)")
+    @router.put(
+        one,
+        tags=[tag],
+        summary="Replace (metadata.resourceVersion must match)",
+        openapi_extra=OBJECT_BODY_DOC,
+    )
     def replace(
         namespace: str,
         name: str,
-        body: dict[str, Any] = Body(...),
+        body: Any = Depends(object_body),
         info: KindInfo = Depends(resolve),
+        options: WriteOptions = Depends(write_options),
         state: ServerState = Depends(server_state),
     ) -> Response:
         doc = typed(body, info)
-        return JSONResponse(update_object(state, info, namespace, name, doc))
+        obj, warnings = update_object(state, info, namespace, name, doc, options)
+        return written(obj, warnings)
 
-    @router.patch(one, tags=[tag], summary="JSON merge patch")
+    @router.patch(one, tags=[tag], summary="JSON merge patch", openapi_extra=OBJECT_BODY_DOC)
     def patch(
         namespace: str,
         name: str,
-        body: Any = Body(...),
+        body: Any = Depends(object_body),
         info: KindInfo = Depends(resolve),
+        options: WriteOptions = Depends(write_options),
         state: ServerState = Depends(server_state),
     ) -> Response:
-        return JSONResponse(patch_object(state, info, namespace, name, body))
+        obj, warnings = patch_object(state, info, namespace, name, body, options)
+        return written(obj, warnings)
 
-    @router.delete(one, tags=[tag], summary="Delete, with everything it owns")
+    @router.delete(
+        one,
+        tags=[tag],
+        summary="Delete, with everything it owns",
+        dependencies=[Depends(no_dry_run)],
+    )
     def delete(
         namespace: str,
         name: str,

@@ -156,11 +156,16 @@ class SqliteStore:
             conn.execute("COMMIT")
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction, committed (durably) when the block ends without error."""
+    def _write(self, *, dry_run: bool = False) -> Iterator[sqlite3.Connection]:
+        """A write transaction, committed (durably) when the block ends without error;
+        with `dry_run` rolled back instead, so the write is checked as a real one
+        (names taken, resourceVersions, constraints) and leaves no trace."""
         with self._shared.write_lock, self._connection() as conn:
             conn.execute("BEGIN IMMEDIATE")
             yield conn
+            if dry_run:
+                abandon(conn)
+                return
             history.trim(conn, self._history)
             conn.execute("COMMIT")
         self._shared.notify()
@@ -254,7 +259,7 @@ class SqliteStore:
 
     # --- writes ------------------------------------------------------------------
 
-    def create(self, obj: Obj) -> Obj:
+    def create(self, obj: Obj, *, dry_run: bool = False) -> Obj:
         """Store a new object and return it as stored.
 
         Fills metadata.name from generateName (prefix + 5 random lower-case
@@ -262,11 +267,12 @@ class SqliteStore:
         on a namespaced kind), uid, resourceVersion, generation 1 and
         creationTimestamp; drops `status` (only `update_status` writes it).
         Raises ValidationError (bad name, labels, ownerReferences) and AlreadyExists.
+        `dry_run`: the same checks and answer, nothing stored, no resourceVersion.
         """
         body, prefix = md.prepare_create(obj)
         api_version, kind = body["apiVersion"], body["kind"]
         ns = body["metadata"]["namespace"]
-        with self._write() as conn:
+        with self._write(dry_run=dry_run) as conn:
             if prefix is None:
                 name = body["metadata"]["name"]
                 if self._find(conn, api_version, kind, ns, name) is not None:
@@ -289,22 +295,33 @@ class SqliteStore:
             assert cursor.lastrowid is not None
             self._index(conn, cursor.lastrowid, body)
             history.append(conn, rv, "ADDED", body)
+        if dry_run:
+            # The version it took was rolled back and will name another write: a
+            # client must not take it for this object's.
+            del body["metadata"]["resourceVersion"]
         return body
 
-    def update(self, obj: Obj) -> Obj:
+    def update(self, obj: Obj, *, dry_run: bool = False) -> Obj:
         """Replace metadata (labels, annotations, ownerReferences …) and everything
         outside metadata and status; identity, system fields and status stay as
         stored. A metadata.resourceVersion (or uid) that is given must match the
         stored one, or Conflict. A change outside metadata and status bumps
         generation. An update that changes nothing writes nothing and returns the
-        stored object. Raises NotFound, Conflict, ValidationError."""
+        stored object. Raises NotFound, Conflict, ValidationError. `dry_run`: the
+        same checks and answer, nothing stored, the stored resourceVersion kept."""
         api_version, kind, ns, name = md.identity(obj)
-        with self._write() as conn:
+        with self._write(dry_run=dry_run) as conn:
             row = self._existing(conn, api_version, kind, ns, name, obj)
             body = md.merge_update(row.body, obj)
             if body == row.body:
                 return body
-            return self._replace(conn, row, body, reindex=True)
+            body = self._replace(conn, row, body, reindex=True)
+        if dry_run:
+            # As for create: the version taken was rolled back. Keeping the stored
+            # one means a later update based on this answer is checked against
+            # what really is stored.
+            body["metadata"]["resourceVersion"] = str(row.rv)
+        return body
 
     def update_status(self, obj: Obj) -> Obj:
         """Replace only `status` (absent or null removes it); same resourceVersion

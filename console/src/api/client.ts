@@ -20,6 +20,35 @@ const WORKFLOW_GV = "/apis/batch.tensorstack.dev/v1beta1";
 
 type Unauthorized = () => void;
 let onUnauthorized: Unauthorized = () => {};
+type Warned = (warnings: string[]) => void;
+let onWarnings: Warned = () => {};
+
+/** Warnings the server sent with a write (`Warning: 299 - "<text>"` headers, as
+ * Kubernetes sends them): the object was stored, but its author should know. */
+export const serverWarnings = {
+  onWarnings(handler: Warned) {
+    onWarnings = handler;
+  },
+};
+
+/** One warning-value (code, agent, quoted text, optional date); a header may hold several. */
+const WARNING_VALUE = /\s*(\d{3})\s+[^\s"]+\s+"((?:[^"\\]|\\.)*)"(?:\s+"[^"]*")?\s*(?:,|$)/y;
+
+/** The texts of the 299 warnings of a response. Header values reach a page as
+ * bytes in Latin-1; the server writes the text as UTF-8. */
+export function parseWarnings(header: string | null): string[] {
+  if (!header) return [];
+  const bytes = Uint8Array.from(header, (c) => c.charCodeAt(0) & 0xff);
+  const value = new TextDecoder().decode(bytes);
+  const texts: string[] = [];
+  const next = new RegExp(WARNING_VALUE.source, "y");
+  while (next.lastIndex < value.length && value.slice(next.lastIndex).trim()) {
+    const match = next.exec(value);
+    if (!match) break;
+    if (match[1] === "299") texts.push(match[2].replace(/\\(.)/g, "$1"));
+  }
+  return texts;
+}
 
 export const auth = {
   token(): string | null {
@@ -79,12 +108,16 @@ async function json<T>(path: string, init: RequestInit = {}): Promise<T> {
   return (await response.json()) as T;
 }
 
-function send<T>(method: string, path: string, body?: unknown, contentType = "application/json") {
-  return json<T>(path, {
+async function send<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
+  const response = await raw(path, {
     method,
     body: body === undefined ? undefined : JSON.stringify(body),
     headers: body === undefined ? undefined : { "Content-Type": contentType },
   });
+  const warnings = parseWarnings(response.headers.get("Warning"));
+  if (warnings.length) onWarnings(warnings);
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
 }
 
 function query(params: Record<string, string | number | boolean | undefined | null>): string {

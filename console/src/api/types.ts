@@ -109,6 +109,7 @@ export interface Container {
   [key: string]: unknown;
 }
 export interface PodSpec {
+  initContainers?: Container[];
   containers?: Container[];
   steps?: Container[];
   [key: string]: unknown;
@@ -207,8 +208,12 @@ export interface NodeStatus {
   startTime?: string;
   completionTime?: string;
 }
+/** What an entry of `status.steps` (or a log source) is: the pod spec's own init
+ * containers run first, then the SeqPod steps or the Pod containers. */
+export type StepKind = "initContainer" | "step" | "container";
 export interface StepStatus {
   name: string;
+  kind?: StepKind;
   phase: StepPhase;
   exitCode?: number;
   reason?: string;
@@ -237,7 +242,7 @@ export type WorkflowRun = Resource<WorkflowRunSpec, WorkflowRunStatus>;
 
 export interface CronWorkflowRunSpec {
   schedule: string;
-  concurrencyPolicy?: "Allow" | "Forbid" | "Replace";
+  concurrencyPolicy?: "Allow" | "AllowConcurrent" | "Forbid" | "Replace";
   suspend?: boolean;
   startingDeadlineSeconds?: number;
   successfulRunsHistoryLimit?: number;
@@ -268,11 +273,13 @@ export interface LogSource {
   source: string;
   pod?: string;
   container?: string;
+  kind?: StepKind;
 }
 export interface LogLine {
   source: string;
   time: string;
   text: string;
+  kind?: StepKind;
 }
 export interface Volume {
   name: string;

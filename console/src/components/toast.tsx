@@ -1,11 +1,13 @@
-/** Success and failure toasts, bottom right, gone after a few seconds. */
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+/** Success, warning and failure toasts, bottom right, gone after a few seconds.
+ * Warnings the server sends with a save (client.ts) show here by themselves. */
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { serverWarnings } from "../api/client";
 import { useI18n } from "../i18n";
 import { Icon } from "./icons";
 
 interface Toast {
   id: number;
-  kind: "success" | "error";
+  kind: "success" | "warning" | "error";
   text: string;
 }
 
@@ -23,8 +25,12 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const push = useCallback((kind: Toast["kind"], text: string) => {
     const id = next++;
     setItems((all) => [...all.slice(-3), { id, kind, text }]);
-    window.setTimeout(() => setItems((all) => all.filter((t) => t.id !== id)), kind === "error" ? 8000 : 4000);
+    window.setTimeout(() => setItems((all) => all.filter((t) => t.id !== id)), kind === "success" ? 4000 : 8000);
   }, []);
+  useEffect(() => {
+    serverWarnings.onWarnings((texts) => push("warning", [translate("toast.savedWithWarnings"), ...texts].join("\n")));
+    return () => serverWarnings.onWarnings(() => {});
+  }, [push, translate]);
   const value = useMemo<Toasts>(
     () => ({
       success: (text) => push("success", text),

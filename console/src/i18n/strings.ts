@@ -23,6 +23,8 @@ export const strings = {
   "auth.save": ["Use token", "使用令牌"],
   "auth.placeholder": ["API token", "API 令牌"],
 
+  "toast.savedWithWarnings": ["Saved, with warnings from the server:", "已保存，但服务器给出了警告："],
+
   "common.all": ["All", "全部"],
   "common.back": ["Back", "上一步"],
   "common.cancel": ["Cancel", "取消"],
@@ -122,6 +124,7 @@ export const strings = {
   "form.stepN": ["Step {n}", "步骤 {n}"],
   "form.addStep": ["Add Step", "添加步骤"],
   "form.containers": ["Containers", "容器"],
+  "form.initContainers": ["Init containers (run first)", "初始化容器（最先运行）"],
   "form.containerN": ["Container {n}", "容器 {n}"],
   "form.addContainer": ["Add container", "添加容器"],
   "form.image": ["Image", "镜像"],
@@ -263,6 +266,13 @@ export const strings = {
   "graph.reason": ["Reason", "原因"],
   "graph.viewLogs": ["View logs", "查看日志"],
 
+  "steps.init": ["init", "初始化"],
+  "steps.initHint": ["Init container: runs before the steps, in order", "初始化容器：按顺序在各步骤之前运行"],
+  "steps.kind": ["Kind", "种类"],
+  "steps.kind.initContainer": ["Init container", "初始化容器"],
+  "steps.kind.step": ["Step", "步骤"],
+  "steps.kind.container": ["Container", "容器"],
+
   "logs.all": ["All steps", "全部步骤"],
   "logs.noSources": ["No steps have started yet.", "尚无步骤开始运行。"],
   "logs.live": ["live", "实时"],
@@ -313,6 +323,7 @@ export const strings = {
   "cron.policy.Allow": ["Allow: runs may overlap", "Allow：允许多个运行同时进行"],
   "cron.policy.Forbid": ["Forbid: skip a tick while one is running", "Forbid：有运行进行时跳过本次"],
   "cron.policy.Replace": ["Replace: stop the running one, start a new one", "Replace：停止正在进行的运行并启动新的"],
+  "cron.policy.sameAsAllow": ["{name} (same as Allow)", "{name}（同 Allow）"],
   "cron.deadline": ["Starting deadline (seconds)", "启动截止时间（秒）"],
   "cron.history": ["History kept", "保留历史"],
   "cron.historyValue": ["{ok} succeeded, {failed} failed", "成功 {ok} 个，失败 {failed} 个"],
