@@ -12,6 +12,9 @@ from tests.support import SHARED, TREADLE
 
 TOOL = SHARED / "tools" / "conformance.py"
 CASES = SHARED / "conformance"
+TOPICS = "compat"
+"""The topics whose capabilities are built (SPEC §13: compat); each adds its
+valid-TOPIC/ and invalid-TOPIC/ cases to the run."""
 
 
 @pytest.mark.skipif(
@@ -28,6 +31,8 @@ def test_conformance_cases_pass_through_the_cli(only: str) -> None:
             str(CASES),
             "--only",
             only,
+            "--with",
+            TOPICS,
         ],
         capture_output=True,
         text=True,
