@@ -130,6 +130,16 @@ def test_json_schema_accepts_an_unknown_field_of_our_own_types_as_validation_doe
     assert schema_errors(doc) == []
 
 
+def test_json_schema_marks_where_an_unknown_field_is_a_warning() -> None:
+    # An editor marks such fields as validation does: a warning, not an error.
+    info = by_kind("batch.tensorstack.dev/v1beta1", "WorkflowTemplate")
+    assert info is not None
+    defs = json_schema(info)["$defs"]
+    assert defs["DagNode"]["x-treadle-unknown-fields"] == "warn"
+    assert defs["Container"]["x-treadle-unknown-fields"] == "warn"
+    assert "x-treadle-unknown-fields" not in defs["JobSpec"], "kept, not yet reported"
+
+
 def test_json_schema_lists_the_fields_the_api_defines_but_treadle_does_not_type() -> None:
     info = by_kind("batch.tensorstack.dev/v1beta1", "WorkflowTemplate")
     assert info is not None
@@ -177,6 +187,7 @@ def test_openapi_schema_is_structural(info: KindInfo) -> None:
     problems = []
     for path, n in nodes(openapi_v3_schema(info)):
         problems += [f"{path}: {key}" for key in NOT_STRUCTURAL if key in n]
+        problems += [f"{path}: {key}" for key in n if key.startswith("x-treadle")]
         if "default" in n and n["default"] is None:
             problems.append(f"{path}: null default")
         if "properties" in n and "additionalProperties" in n:

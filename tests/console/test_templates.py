@@ -128,17 +128,28 @@ def test_resource_template_rules_and_job_types_have_their_own_editors(ui: Page) 
     assert "resource:" not in yaml.inner_text()
 
 
-def test_yaml_is_linted_against_the_published_schema(ui: Page) -> None:
-    page = ui.page
+def type_into_yaml(ui: Page, text: str) -> None:
     ui.goto("/ns/default/workflowtemplates/-/new")
-    page.locator("[data-testid=yaml-editor] .cm-content").click()
-    page.keyboard.press("Control+a")
-    page.keyboard.insert_text(
+    ui.page.locator("[data-testid=yaml-editor] .cm-content").click()
+    ui.page.keyboard.press("Control+a")
+    ui.page.keyboard.insert_text(
         "apiVersion: batch.tensorstack.dev/v1beta1\nkind: WorkflowTemplate\n"
-        "metadata:\n  name: linted\nspec:\n  type: Pod\n  podd: {}\n"
+        "metadata:\n  name: linted\nspec:\n" + text
     )
-    expect(page.locator("[data-testid=yaml-editor] .cm-lintRange-error").first).to_be_visible()
-    expect(page.get_by_text("1 problem(s)")).to_be_visible()
+
+
+def test_yaml_is_linted_against_the_published_schema(ui: Page) -> None:
+    type_into_yaml(ui, "  type: Pod\n  pod:\n    containers: [{image: ubuntu}]\n")
+    expect(ui.page.locator("[data-testid=yaml-editor] .cm-lintRange-error").first).to_be_visible()
+    expect(ui.page.get_by_text("1 problem(s)")).to_be_visible()
+
+
+def test_an_unknown_field_is_a_lint_warning_as_it_is_for_the_server(ui: Page) -> None:
+    type_into_yaml(ui, "  type: Pod\n  podd: {}\n  pod:\n    containers: [{name: c}]\n")
+    warning = ui.page.locator("[data-testid=yaml-editor] .cm-lintRange-warning").first
+    expect(warning).to_have_text("podd")
+    expect(ui.page.get_by_text("valid, 1 warning(s)")).to_be_visible()
+    expect(ui.page.locator("[data-testid=yaml-editor] .cm-lintRange-error")).to_have_count(0)
 
 
 def test_warnings_of_a_save_are_shown_after_it(ui: Page) -> None:

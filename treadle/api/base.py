@@ -48,7 +48,15 @@ UNTYPED_NOTE = "Defined by the API; kept as written, not checked by Treadle."
 """How the schema describes a field listed in `UNTYPED_FIELDS`."""
 
 
+UNKNOWN_FIELDS_KEYWORD = "x-treadle-unknown-fields"
+"""Set to `warn` on the JSON Schema of a type whose unknown fields validation reports
+as warnings, so an editor can mark them as such: JSON Schema itself can only accept
+or refuse an extra property."""
+
+
 def _schema_of_untyped(schema: dict[str, Any], cls: type[Any]) -> None:
+    if getattr(cls, "REPORT_UNKNOWN", True):
+        schema[UNKNOWN_FIELDS_KEYWORD] = "warn"
     # An editor completes what the API defines, typed or not; a property with no
     # type takes any value, as validation does.
     names: frozenset[str] = getattr(cls, "UNTYPED_FIELDS", frozenset())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .base import UNKNOWN_FIELDS_KEYWORD
 from .kinds import WORKFLOW_KINDS, KindInfo
 
 
@@ -51,7 +52,8 @@ def _structural(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
         if len(real) == 1:
             node.pop("anyOf")
             node = {**_structural(real[0], defs), **node, "nullable": True}
-    for key in ("title", "discriminator"):
+    # A CRD schema takes only the keywords Kubernetes knows.
+    for key in ("title", "discriminator", UNKNOWN_FIELDS_KEYWORD):
         node.pop(key, None)
     if "default" in node and node["default"] is None:
         node.pop("default")

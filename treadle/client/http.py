@@ -39,8 +39,6 @@ from .base import Applied, FieldValidation, RunLogLine, Verb, Written
 from .warning_header import WARNING_HEADER, as_field_warning, parse_warning_values
 
 DEFAULT_TIMEOUT = 30.0
-APPLY_ATTEMPTS = 4
-"""Reads and merges of an object `apply` makes while the object keeps changing."""
 _Objs = list[Obj]  # `HttpClient.list` hides the builtin inside the class body
 _ERRORS: dict[int, type[TreadleError]] = {
     400: BadRequest,
@@ -242,27 +240,22 @@ class HttpClient:
             return Applied(obj, "created", warnings)
         ns = meta.get("namespace") or namespace
         path = self._object_path(info, ns, name)
-        for attempt in range(APPLY_ATTEMPTS):
-            try:
-                existing = self.get(info, ns, name)
-            except NotFound:
-                obj, warnings = self.create(doc, namespace, dry_run=dry_run, validation=validation)
-                return Applied(obj, "created", warnings)
-            # Sent even when nothing changes: the server's admission decides and
-            # says its warnings, as the embedded client does (an update that
-            # changes nothing stores nothing and keeps the resourceVersion).
-            merged = merge_applied(existing, doc)
-            try:
-                updated, warnings = self._write("PUT", path, merged, dry_run, validation)
-            except Conflict:
-                # Changed since it was read (a run's status, most often): merge
-                # into the new version, as apply means "make it so", not "if".
-                if attempt == APPLY_ATTEMPTS - 1:
-                    raise
-                continue
-            verb: Verb = "unchanged" if updated == existing else "configured"
-            return Applied(updated, verb, warnings)
-        raise AssertionError("unreachable")
+        try:
+            existing = self.get(info, ns, name)
+        except NotFound:
+            obj, warnings = self.create(doc, namespace, dry_run=dry_run, validation=validation)
+            return Applied(obj, "created", warnings)
+        merged = merge_applied(existing, doc)
+        verb: Verb = "unchanged" if merged == existing else "configured"
+        # Apply means "make it so", as kubectl's patch: no resourceVersion
+        # precondition, so a status the controller writes meanwhile is no conflict
+        # (the server keeps the stored status whatever a PUT carries). The uid stays,
+        # so an object deleted and made again since the read is one. Sent even when
+        # nothing changes: the server's admission decides and says its warnings, as
+        # the embedded client does; an update that changes nothing stores nothing.
+        merged["metadata"].pop("resourceVersion", None)
+        updated, warnings = self._write("PUT", path, merged, dry_run, validation)
+        return Applied(updated, verb, warnings)
 
     def get(self, info: KindInfo, namespace: str | None, name: str) -> Obj:
         return dict(self._request("GET", self._object_path(info, namespace, name)))

@@ -9,7 +9,8 @@ export interface CodeEditorProps {
   schema?: Record<string, unknown>;
   /** Server-side errors by field path, underlined in the YAML. */
   pathErrors?: { path: string; message: string }[];
-  onDiagnostics?(count: number): void;
+  /** Errors and warnings the lint found. */
+  onDiagnostics?(errors: number, warnings: number): void;
   minHeight?: number | string;
   maxHeight?: number | string;
   testId?: string;

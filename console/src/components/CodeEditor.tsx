@@ -27,7 +27,8 @@ function lintYaml(text: string, schema: Record<string, unknown> | undefined, ext
   if (schema) {
     for (const issue of validate(schema, doc.toJS()).slice(0, 50)) {
       const span = spanOf(doc, issue.path, issue.atKey);
-      out.push({ ...clamp(span.from, span.to), severity: "error", message: issue.message, source: "schema" });
+      const severity = issue.warning ? "warning" : "error";
+      out.push({ ...clamp(span.from, span.to), severity, message: issue.message, source: "schema" });
     }
   }
   for (const e of extra) {
@@ -83,7 +84,7 @@ export default function CodeEditor({
         linter(
           (v) => {
             const d = lintYaml(v.state.doc.toString(), latest.current.schema, latest.current.pathErrors);
-            latest.current.onDiagnostics?.(d.length);
+            latest.current.onDiagnostics?.(d.filter((x) => x.severity === "error").length, d.filter((x) => x.severity === "warning").length);
             return d;
           },
           { delay: 300 },

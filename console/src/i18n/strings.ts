@@ -95,6 +95,7 @@ export const strings = {
 
   "editor.valid": ["valid", "有效"],
   "editor.problems": ["{n} problem(s)", "{n} 个问题"],
+  "editor.warnings": ["valid, {n} warning(s)", "有效，{n} 个警告"],
 
   "form.basic": ["Basic information", "基本信息"],
   "form.labels": ["Labels", "标签"],

@@ -8,7 +8,13 @@ export interface SchemaIssue {
   message: string;
   /** Point at the key rather than the value (unknown or missing fields). */
   atKey?: boolean;
+  /** An unknown field: accepted as the server accepts it, but worth a look. */
+  warning?: boolean;
 }
+
+/** The schema keyword the server sets on objects whose unknown fields it reports
+ * as warnings (SPEC §13): anything there that the schema does not name is one. */
+export const UNKNOWN_FIELDS_KEYWORD = "x-treadle-unknown-fields";
 
 type Schema = {
   $ref?: string;
@@ -22,6 +28,7 @@ type Schema = {
   properties?: Record<string, Schema>;
   required?: string[];
   additionalProperties?: boolean | Schema;
+  [UNKNOWN_FIELDS_KEYWORD]?: "warn";
   items?: Schema;
   minimum?: number;
   maximum?: number;
@@ -117,6 +124,13 @@ export function validate(root: Record<string, unknown>, value: unknown): SchemaI
         if (prop) check(prop, val, [...path, key], out);
         else if (s.additionalProperties === false)
           out.push({ path: [...path, key], message: `unknown field "${key}"`, atKey: true });
+        else if (s[UNKNOWN_FIELDS_KEYWORD] === "warn")
+          out.push({
+            path: [...path, key],
+            message: `unknown field "${key}" (kept as written; not part of the API)`,
+            atKey: true,
+            warning: true,
+          });
         else if (s.additionalProperties && typeof s.additionalProperties === "object")
           check(s.additionalProperties, val, [...path, key], out);
       }

@@ -31,7 +31,7 @@ export default function TemplateEditorPage({ params }: { params: Record<string, 
   const [doc, setDoc] = useState<WorkflowTemplate | null>(editing || from ? null : newTemplate());
   const [yamlText, setYamlText] = useState(() => (doc ? toYaml(doc) : ""));
   const [yamlError, setYamlError] = useState<string>();
-  const [lintCount, setLintCount] = useState(0);
+  const [lint, setLint] = useState({ errors: 0, warnings: 0 });
   const [error, setError] = useState<ApiError | Error | null>(null);
   const [saving, setSaving] = useState(false);
   const [loading, setLoading] = useState(false);
@@ -97,8 +97,10 @@ export default function TemplateEditorPage({ params }: { params: Record<string, 
         <span>YAML</span>
         {yamlError ? (
           <span className="yaml-status yaml-bad">{yamlError}</span>
-        ) : lintCount ? (
-          <span className="yaml-status yaml-bad">{t("editor.problems", { n: lintCount })}</span>
+        ) : lint.errors ? (
+          <span className="yaml-status yaml-bad">{t("editor.problems", { n: lint.errors })}</span>
+        ) : lint.warnings ? (
+          <span className="yaml-status yaml-warn">{t("editor.warnings", { n: lint.warnings })}</span>
         ) : (
           <span className="yaml-status yaml-ok">
             <Icon name="check" size={12} /> {t("editor.valid")}
@@ -110,7 +112,7 @@ export default function TemplateEditorPage({ params }: { params: Record<string, 
         onChange={fromText}
         schema={schema}
         pathErrors={pathErrors}
-        onDiagnostics={setLintCount}
+        onDiagnostics={(errors, warnings) => setLint({ errors, warnings })}
         minHeight="100%"
         testId="yaml-editor"
       />
