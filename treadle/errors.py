@@ -38,7 +38,18 @@ class FieldWarning(FieldError):
     """Something worth telling the author that does not stop the input: the object
     is accepted and stored as written (SPEC §13), unless the caller asked for strict
     checking, where a warning is an error. Rules return warnings among their errors;
-    `split_warnings` tells them apart."""
+    `split_warnings` tells them apart. `note` says what happens instead of a refusal;
+    it does not belong to the error the warning becomes under strict checking."""
+
+    note: str = ""
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{text} ({self.note})" if self.note else text
+
+    def as_error(self) -> FieldError:
+        """The warning as strict checking reports it: the problem, without the note."""
+        return FieldError(self.path, self.message)
 
 
 def split_warnings(

@@ -25,9 +25,10 @@ def run_doc(name: str, *params: str, meta: str | None = None) -> str:
     )
 
 
+UNDECLARED_ERROR = 'spec.params[1].name: param "extra" is not declared by template "greet"'
+"""What strict validation says of the param: the problem, without the warning's note."""
 UNDECLARED_WARNING = (
-    'spec.params[1].name: param "extra" is not declared by template "greet" '
-    "(accepted: substituted only where the template references it)"
+    f"{UNDECLARED_ERROR} (accepted: substituted only where the template references it)"
 )
 
 
@@ -161,7 +162,7 @@ def test_strict_refuses_a_document_that_has_a_warning(with_greet: Path, strict: 
     done = treadle(with_greet, "apply", *strict, "-f", "-", stdin=run_doc("r", "who=x", "extra=y"))
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
-        f'error: - (document 1, line 1): WorkflowRun "r": {UNDECLARED_WARNING}'
+        f'error: - (document 1, line 1): WorkflowRun "r": {UNDECLARED_ERROR}'
     ]
     assert not stored(with_greet, "wr", "r")
 
@@ -197,7 +198,7 @@ def test_validate_prints_warnings_says_ok_and_fails_only_when_strict(home: Path)
     ]
     strict = treadle(home, "validate", "--strict", "-f", "-", stdin=text)
     assert strict.returncode == 2
-    assert f'error: - (document 2, line 10): WorkflowRun "r": {UNDECLARED_WARNING}' in strict.stderr
+    assert f'error: - (document 2, line 10): WorkflowRun "r": {UNDECLARED_ERROR}' in strict.stderr
 
 
 def test_apply_refuses_what_validate_refuses_even_before_its_template(home: Path) -> None:

@@ -17,8 +17,8 @@ from pydantic.alias_generators import to_camel
 
 from ..errors import FieldWarning
 
-KEPT = "(kept as written; not part of the API)"
-UNKNOWN = f"unknown field {KEPT}"
+KEPT = "kept as written; not part of the API"
+UNKNOWN = "unknown field"
 
 _Visit = tuple[str, Any]
 
@@ -84,7 +84,7 @@ def _members(model: BaseModel, where: str) -> list[_Visit | FieldWarning]:
             seen.add(key)
             if key not in untyped:
                 known = [*wire_of.values(), *sorted(untyped)]
-                out.append(FieldWarning(_join(where, key), _unknown(key, known)))
+                out.append(FieldWarning(_join(where, key), _unknown(key, known), KEPT))
     return out
 
 
@@ -102,7 +102,7 @@ def _unknown(key: str, known: list[str]) -> str:
         meant: str | None = camel
     else:
         meant = next(iter(difflib.get_close_matches(key, known, n=1, cutoff=0.8)), None)
-    return f'unknown field; did you mean "{meant}"? {KEPT}' if meant else UNKNOWN
+    return f'{UNKNOWN}; did you mean "{meant}"?' if meant else UNKNOWN
 
 
 def _join(where: str, key: str) -> str:

@@ -112,7 +112,7 @@ def check(
     causes = _causes(doc, resolve_template, require_name, policy)
     errors, warnings = split_warnings(causes.problems)
     if strict:
-        errors, warnings = [*errors, *warnings], []
+        errors, warnings = [*errors, *(w.as_error() for w in warnings)], []
     if errors or causes.obj is None:
         raise ValidationError(errors, describe(doc))
     return Checked(causes.obj, warnings)

@@ -34,8 +34,8 @@ def against_template(
             errors.append(
                 FieldWarning(
                     f"{path}.params[{i}].name",
-                    f'param "{p.name}" is not declared{by} '
-                    "(accepted: substituted only where the template references it)",
+                    f'param "{p.name}" is not declared{by}',
+                    "accepted: substituted only where the template references it",
                 )
             )
     for decl in template.params:

@@ -69,15 +69,13 @@ def undeclared_references(
             if problem is None:
                 continue
             if ref.startswith("params."):
-                out.append(FieldWarning(where, f"{problem} in $({ref}){UNDECLARED_PARAM}"))
+                out.append(FieldWarning(where, f"{problem} in $({ref})", UNDECLARED_PARAM))
             else:
                 out.append(FieldError(where, f"{problem} in $({ref})"))
     return out
 
 
-UNDECLARED_PARAM = (
-    " (accepted: a run that gives it has it substituted; otherwise it stays as written)"
-)
+UNDECLARED_PARAM = "accepted: a run that gives it has it substituted; otherwise it stays as written"
 
 
 def _check(ref: str, declared: dict[str, set[str]], nodes: set[str], type_: str) -> str | None:
