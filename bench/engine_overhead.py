@@ -73,11 +73,11 @@ class Treadle:
     def __init__(self) -> None:
         from treadle.client.embedded import EmbeddedClient
         from treadle.config import Home
-        from treadle.controller.manager import Manager
+        from treadle.localcluster.home import manager_for_home
 
         self.home = Path(tempfile.mkdtemp(prefix="treadle-bench-"))
         self.client = EmbeddedClient(Home(self.home))
-        self.manager = Manager.for_home(self.client.home)
+        self.manager = manager_for_home(self.client.home)
         assert self.manager.try_start()
 
     def timed_run(self, template_yaml: str, template: str) -> float:

@@ -73,11 +73,11 @@ class Engine:
     def __init__(self, home: Path, *, allow_host_path: bool = False) -> None:
         from treadle.client.embedded import EmbeddedClient
         from treadle.config import Home
-        from treadle.controller.manager import Manager
+        from treadle.localcluster.home import manager_for_home
 
         self.client = EmbeddedClient(Home(home, allow_host_path))
         self.store = self.client.store
-        self.manager = Manager.for_home(self.client.home)
+        self.manager = manager_for_home(self.client.home)
         assert self.manager.try_start()
 
     def apply(self, text: str) -> list[dict[str, Any]]:

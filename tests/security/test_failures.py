@@ -28,8 +28,9 @@ from tests.support import TREADLE, treadle_cli
 from treadle.client.embedded import EmbeddedClient
 from treadle.config import Home
 from treadle.controller import manager as manager_module
-from treadle.controller.manager import Manager, holder_id
+from treadle.controller.manager import holder_id
 from treadle.errors import DiskFull, LeaseLost, storage_error
+from treadle.localcluster.home import manager_for_home
 from treadle.runtime.base import PodPlan
 from treadle.runtime.local import LocalRuntime
 from treadle.server.controller import ControllerRunner
@@ -417,7 +418,7 @@ def test_a_controller_whose_lease_is_taken_acts_no_more(
 ) -> None:
     monkeypatch.setattr(manager_module, "RENEW_EVERY", 0.2)
     home = Home(tmp_path / "home")
-    manager = Manager.for_home(home)
+    manager = manager_for_home(home)
     assert manager.try_start()
     # A clock a minute ahead sees the lease expired, as a process would after a
     # pause of a minute: it takes it.
@@ -444,7 +445,7 @@ def test_a_controller_whose_renewals_stall_acts_no_more(
 ) -> None:
     monkeypatch.setattr(manager_module, "RENEW_EVERY", 3600.0)  # never, within this test
     monkeypatch.setattr(manager_module, "LEASE_TTL", 0.6)
-    manager = Manager.for_home(Home(tmp_path / "home"))
+    manager = manager_for_home(Home(tmp_path / "home"))
     assert manager.try_start()
     try:
         _eventually("the lease to be no longer surely held", lambda: not manager.lease.held())

@@ -675,13 +675,13 @@ def test_a_reconcile_that_keeps_failing_is_retried_later_each_time(
     calls: list[float] = []
     third = threading.Event()
 
-    def broken(namespace: str, name: str) -> float | None:
+    def broken(kind: str, namespace: str, name: str) -> float | None:
         calls.append(time.monotonic())
         if len(calls) == 3:
             third.set()
         raise RuntimeError("a reconciler that cannot handle this object")
 
-    monkeypatch.setattr(engine.manager.kubelet, "reconcile", broken)
+    monkeypatch.setattr(engine.manager.operator("Pod"), "reconcile", broken)
     store_pod(engine, "p", {"containers": [{"name": "c", "command": ["true"]}]})
     assert third.wait(10)
     first, second = calls[1] - calls[0], calls[2] - calls[1]

@@ -40,15 +40,18 @@ class ObjectMeta(Open):
     owner_references: list[OwnerReference] = Field(default_factory=list)
 
 
+ConditionStatus = Literal["True", "False", "Unknown"]
+
+
 class Condition(Strict):
     """A condition of the platform's resources (WorkflowRunCondition, the
-    triggers' Condition …)."""
+    triggers' Condition …). Fields in the order Kubernetes writes them."""
 
     type: str
-    status: Literal["True", "False", "Unknown"]
+    status: ConditionStatus
+    last_transition_time: str | None = None
     reason: str | None = None
     message: str | None = None
-    last_transition_time: str | None = None
 
 
 class ObjectReference(Open):
@@ -61,4 +64,11 @@ class ObjectReference(Open):
     uid: str | None = None
 
 
-__all__ = ["Condition", "ObjectMeta", "ObjectReference", "OwnerReference", "Strict"]
+__all__ = [
+    "Condition",
+    "ConditionStatus",
+    "ObjectMeta",
+    "ObjectReference",
+    "OwnerReference",
+    "Strict",
+]

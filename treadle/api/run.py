@@ -62,7 +62,10 @@ class ResultValue(Strict):
 
 
 class NodeStatus(Strict):
-    """One DAG node: its current child run and phase (SPEC §3.5)."""
+    """One DAG node: its current child run and phase (SPEC §3.5). The controller
+    sets only what it knows of the node, and only that is written: a skipped node
+    has `phase`, `message` and `whenExpressions` (empty when a dependency was
+    skipped), a node that failed to start `phase` and `message`."""
 
     phase: NodePhase = "Pending"
     workflow_run_name: str | None = None
@@ -74,13 +77,42 @@ class NodeStatus(Strict):
     completion_time: str | None = None
 
 
+StepKind = Literal["initContainer", "step", "container"]
+"""What an entry of `status.steps` is: the pod's own init containers run first,
+then the SeqPod steps or the Pod containers."""
+
+
 class StepStatus(Strict):
-    """One container of a Pod run, or one step of a SeqPod run."""
+    """One container of a Pod run, or one step of a SeqPod run, from the state of
+    its container: `exitCode`, `reason` and the times as the kubelet reports them."""
 
     name: str
+    kind: StepKind | None = None
     phase: Literal["Waiting", "Running", "Succeeded", "Failed", "Skipped"] = "Waiting"
     exit_code: int | None = None
     reason: str | None = None
+    start_time: str | None = None
+    completion_time: str | None = None
+
+
+class ResourceStatus(Strict):
+    """The object a Resource run (or a T9k job run) created: what the run stops
+    and judges. Every field is optional so that any stored or sent status loads."""
+
+    api_version: str | None = None
+    kind: str | None = None
+    name: str | None = None
+
+
+class RetriedStatus(Strict):
+    """An attempt of a DAG node that a later attempt replaced: its child run as it
+    ended. The controller writes every field, the child's own ones null when it had
+    none; all are optional so that an entry another writer left out still loads."""
+
+    node: str | None = None
+    attempt: int | None = None
+    workflow_run_name: str | None = None
+    phase: Phase | None = None
     message: str | None = None
     start_time: str | None = None
     completion_time: str | None = None
@@ -88,22 +120,30 @@ class StepStatus(Strict):
 
 class WorkflowRunStatus(Strict):
     """Written by the controller only (SPEC §10): a status in what a user sends is
-    dropped when the object is stored, so nothing in it is reported."""
+    dropped when the object is stored, so nothing in it is reported.
+
+    The controller builds it with keyword arguments and writes `dump()`: only the
+    fields it set, so an empty list it set (`results: []` of a Pod run) is written
+    and a field it did not set is not. A stored status loads whatever version
+    wrote it: every field has a default, and keys this version does not know are
+    kept as written."""
 
     REPORT_UNKNOWN = False
 
     phase: Phase | None = None
-    message: str | None = None
     reason: str | None = None
+    message: str | None = None
     conditions: list[Condition] = Field(default_factory=list)
     start_time: str | None = None
     completion_time: str | None = None
     workflow_template_spec: dict[str, Any] | None = None
-    nodes: dict[str, NodeStatus] = Field(default_factory=dict)
-    results: list[ResultValue] = Field(default_factory=list)
+    """The resolved template spec, frozen at start, as its `dump()` gave it."""
     pod_name: str | None = None
     steps: list[StepStatus] = Field(default_factory=list)
-    retried_status: list[dict[str, Any]] = Field(default_factory=list)
+    nodes: dict[str, NodeStatus] = Field(default_factory=dict)
+    results: list[ResultValue] = Field(default_factory=list)
+    resource: ResourceStatus | None = None
+    retried_status: list[RetriedStatus] = Field(default_factory=list)
 
 
 class WorkflowRun(Strict):
@@ -117,7 +157,10 @@ class WorkflowRun(Strict):
 __all__ = [
     "NodeStatus",
     "ParamValue",
+    "ResourceStatus",
     "ResultValue",
+    "RetriedStatus",
+    "StepKind",
     "StepStatus",
     "Text",
     "WorkflowRun",

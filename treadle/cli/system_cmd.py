@@ -76,7 +76,7 @@ def controller_command(
 ) -> None:
     """Run the controller in the foreground: it drives every run of the data directory."""
     from ..client.embedded import EmbeddedClient
-    from ..controller.manager import Manager
+    from ..localcluster.home import manager_for_home
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     c = client()
@@ -85,7 +85,7 @@ def controller_command(
             f"the controller runs on a data directory, not against a server "
             f"(unset --server / {SERVER_ENV})"
         )
-    manager = Manager.for_home(c.home)
+    manager = manager_for_home(c.home)
     try:
         if not manager.try_start():
             err.print(f"another controller drives {c.home.root} ({c.controller_holder()})")

@@ -1,11 +1,12 @@
-"""What every reconciler is handed: the store, the runtime, the clock and the home."""
+"""What every reconciler is handed: the store, the runtime, the clock, the home, and
+what the cluster it runs against can run."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from ..api.rules.run import MAX_NESTING
 from ..config import Home
@@ -28,6 +29,23 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+class Cluster(Protocol):
+    """What the cluster behind the Store can honestly run: a fact of the cluster,
+    not of the workflow reconcilers."""
+
+    def cannot_run(self, api_version: str, kind: str) -> str | None:
+        """Why objects of this kind would never be acted on here, or None."""
+        ...
+
+
+class AnyKind:
+    """A real cluster: every kind can be created, and acting on it is for the
+    cluster's controllers (or a Resource run's rules to find out)."""
+
+    def cannot_run(self, api_version: str, kind: str) -> str | None:
+        return None
+
+
 @dataclass
 class Context:
     store: Store
@@ -37,6 +55,7 @@ class Context:
     max_depth: int = MAX_NESTING
     enqueue: Callable[[Any], None] = field(default=lambda key: None)
     """Ask for another reconcile of a key, e.g. a parent run when a child finished."""
+    cluster: Cluster = field(default_factory=AnyKind)
 
     def now(self) -> str:
         return rfc3339(self.clock())

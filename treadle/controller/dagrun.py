@@ -25,7 +25,14 @@ from ..api.objects import (
     owner_reference,
 )
 from ..api.rules.run import params_against_template
-from ..api.run import WorkflowRunSpec, WorkspaceBinding
+from ..api.run import (
+    NodeStatus,
+    ResultValue,
+    RetriedStatus,
+    WorkflowRunSpec,
+    WorkflowRunStatus,
+    WorkspaceBinding,
+)
 from ..api.template import DagNode, WorkflowTemplateSpec
 from ..core.dag import NodeState, Plan, plan
 from ..core.pods import param_values
@@ -122,22 +129,22 @@ def _child_workspaces(node: DagNode, bindings: list[WorkspaceBinding]) -> list[d
     return out
 
 
-def _retried_status(children: dict[str, list[Obj]]) -> list[dict[str, Any]]:
+def _retried_status(children: dict[str, list[Obj]]) -> list[RetriedStatus]:
     """Every attempt of a node that a later attempt replaced, oldest first."""
     out = []
     for node, kids in children.items():
         for kid in kids[:-1]:
             st = kid.get("status") or {}
             out.append(
-                {
-                    "node": node,
-                    "attempt": _attempt(kid),
-                    "workflowRunName": kid["metadata"]["name"],
-                    "phase": st.get("phase"),
-                    "message": st.get("message"),
-                    "startTime": st.get("startTime"),
-                    "completionTime": st.get("completionTime"),
-                }
+                RetriedStatus(
+                    node=node,
+                    attempt=_attempt(kid),
+                    workflow_run_name=kid["metadata"]["name"],
+                    phase=st.get("phase"),
+                    message=st.get("message"),
+                    start_time=st.get("startTime"),
+                    completion_time=st.get("completionTime"),
+                )
             )
     return out
 
@@ -193,12 +200,12 @@ class DagHandler:
         states = _node_states(run, template, children)
         decided = plan(template.dag, params, states, template.results)
         nodes = self._apply(ctx, run, template, spec, decided, children)
-        status: dict[str, Any] = {"nodes": nodes}
+        status = WorkflowRunStatus(nodes=nodes)
         retried = _retried_status(children)
         if retried:
-            status["retriedStatus"] = retried
+            status.retried_status = retried
         if decided.finished:
-            status["results"] = [{"name": n, "value": v} for n, v in decided.results]
+            status.results = [ResultValue(name=n, value=v) for n, v in decided.results]
             return Outcome(
                 status,
                 decided.phase,
@@ -217,56 +224,59 @@ class DagHandler:
         spec: WorkflowRunSpec,
         decided: Plan,
         children: dict[str, list[Obj]],
-    ) -> dict[str, Any]:
+    ) -> dict[str, NodeStatus]:
         assert template.dag is not None
-        recorded = (run.get("status") or {}).get("nodes") or {}
-        nodes: dict[str, Any] = {}
+        recorded = WorkflowRunStatus.model_validate(run.get("status") or {}).nodes
+        nodes: dict[str, NodeStatus] = {}
         for node in template.dag.templates:
             kids = children.get(node.name) or []
             if kids:
                 latest = kids[-1]
                 st = latest.get("status") or {}
-                entry: dict[str, Any] = {
-                    "phase": st.get("phase")
-                    if st.get("phase") in ("Succeeded", "Failed", "Running")
+                child_phase = st.get("phase")
+                entry = NodeStatus(
+                    phase=child_phase
+                    if child_phase in ("Succeeded", "Failed", "Running")
                     else "Running",
-                    "workflowRunName": latest["metadata"]["name"],
-                    "attempts": _attempt(latest),
-                }
+                    workflow_run_name=latest["metadata"]["name"],
+                    attempts=_attempt(latest),
+                )
                 if len(kids) > 1:
-                    entry["retriedRunNames"] = [k["metadata"]["name"] for k in kids[:-1]]
-                for src in ("startTime", "completionTime", "message"):
-                    if st.get(src):
-                        entry[src] = st[src]
+                    entry.retried_run_names = [k["metadata"]["name"] for k in kids[:-1]]
+                # The child's own fields, once it has them: an unset field is not written.
+                if st.get("startTime"):
+                    entry.start_time = st["startTime"]
+                if st.get("completionTime"):
+                    entry.completion_time = st["completionTime"]
+                if st.get("message"):
+                    entry.message = st["message"]
                 nodes[node.name] = entry
             elif node.name in recorded:
                 nodes[node.name] = recorded[node.name]
         for fail in decided.fail:
-            nodes[fail.name] = {"phase": "Failed", "message": fail.reason}
+            nodes[fail.name] = NodeStatus(phase="Failed", message=fail.reason)
             ctx.event(run, "NodeFailed", f'node "{fail.name}": {fail.reason}', "Warning")
         for skip in decided.skip:
-            nodes[skip.name] = {
-                "phase": "Skipped",
-                "message": skip.reason,
-                "whenExpressions": [w.dump() for w in skip.when_expressions],
-            }
+            nodes[skip.name] = NodeStatus(
+                phase="Skipped", message=skip.reason, when_expressions=skip.when_expressions
+            )
             ctx.event(run, "NodeSkipped", f'node "{skip.name}" skipped: {skip.reason}')
         by_name = {n.name: n for n in template.dag.templates}
         for start in decided.start:
             node = by_name[start.name]
             name = self._create_child(ctx, run, spec, node, start.attempt, start.params)
-            previous = nodes.get(start.name, {})
-            retried = [*previous.get("retriedRunNames", [])]
-            if previous.get("workflowRunName"):
-                retried.append(previous["workflowRunName"])
-            nodes[start.name] = {
-                "phase": "Running",
-                "workflowRunName": name,
-                "attempts": start.attempt,
-                "startTime": ctx.now(),
-            }
+            previous = nodes.get(start.name) or NodeStatus()
+            retried = [*previous.retried_run_names]
+            if previous.workflow_run_name:
+                retried.append(previous.workflow_run_name)
+            nodes[start.name] = NodeStatus(
+                phase="Running",
+                workflow_run_name=name,
+                attempts=start.attempt,
+                start_time=ctx.now(),
+            )
             if retried:
-                nodes[start.name]["retriedRunNames"] = retried
+                nodes[start.name].retried_run_names = retried
             if start.attempt > 1:
                 ctx.event(
                     run,

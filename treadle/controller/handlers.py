@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
+from ..api.run import Phase, WorkflowRunStatus
 from ..api.template import WorkflowTemplateSpec
 from ..store.base import Obj
 from .context import Context
@@ -14,9 +15,10 @@ from .context import Context
 class Outcome:
     """A handler's decision on one pass over a running run."""
 
-    status: dict[str, Any] = field(default_factory=dict)
-    """Status fields to set (nodes, steps, podName, results …)."""
-    phase: str | None = None
+    status: WorkflowRunStatus = field(default_factory=WorkflowRunStatus)
+    """Status fields to set (nodes, steps, podName, results …): each field set
+    here replaces the stored one; fields not set are left as they are."""
+    phase: Phase | None = None
     """"Succeeded" or "Failed" when the run is over."""
     reason: str | None = None
     message: str | None = None

@@ -1,5 +1,9 @@
 """The controller: watches the store, queues keys, runs reconcilers, holds the lease.
 
+It reconciles WorkflowRuns itself and hands every other kind to the operators it is
+given (operator.py): it knows no kind of theirs by name, nor the machine it runs on.
+The embedded cluster (`treadle.localcluster.home`) assembles one for a data directory.
+
 One Manager per data directory drives runs (the lease says which); everything else
 (CLI, console) only writes objects and reads status. The moment the lease may no
 longer be held (a renewal failed, say on a full disk, or found another holder), the
@@ -14,20 +18,18 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from ..api.objects import GROUP_VERSION, controller_of
 from ..config import Home
 from ..errors import Gone, LeaseLost, StorageError
 from ..runtime.base import Runtime
-from ..runtime.unitdir import process_alive
 from ..store.base import Obj, Store
 from ..store.lease import CONTROLLER_LEASE, HELD_FRACTION, Lease
-from .context import Context, utcnow
+from .context import AnyKind, Cluster, Context, utcnow
 from .fence import FencedRuntime, FencedStore
-from .jobs import reconcile_job
-from .kubelet import Kubelet
+from .operator import GroupKind, Operator, OperatorFactory
 from .workflowrun import reconcile_run
 
 log = logging.getLogger("treadle.controller")
@@ -42,11 +44,11 @@ RENEW_EVERY = 5.0
 Key = tuple[str, str, str]
 """(kind, namespace, name)"""
 
-_WATCHED = (
-    (GROUP_VERSION, "WorkflowRun"),
-    ("v1", "Pod"),
-    ("batch/v1", "Job"),
-)
+WORKFLOW_RUN: GroupKind = (GROUP_VERSION, "WorkflowRun")
+
+HolderGone = Callable[[str], bool]
+"""Whether the named lease holder is surely gone for good (its process no longer
+exists), so that its lease may be released on its behalf instead of waited out."""
 
 
 def holder_id() -> str:
@@ -60,9 +62,16 @@ class Manager:
         runtime: Runtime,
         home: Home,
         *,
+        operators: Iterable[OperatorFactory] = (),
+        cluster: Cluster | None = None,
+        holder_gone: HolderGone | None = None,
+        owns_store: bool = False,
         holder: str | None = None,
         clock: Callable[[], Any] = utcnow,
     ) -> None:
+        """`operators` are built on the fenced Context, in order; `cluster` says what
+        the cluster can run (default: every kind); `holder_gone` lets a dead holder's
+        lease be taken over at once; `owns_store`: `stop` closes the store."""
         from ..controller.queue import WorkQueue
 
         self.store = store
@@ -75,13 +84,24 @@ class Manager:
             home,
             clock,
             enqueue=self._want,
+            cluster=cluster if cluster is not None else AnyKind(),
         )
-        self.kubelet = Kubelet(self.ctx)
+        self.operators: list[Operator] = [build(self.ctx) for build in operators]
+        self._by_kind: dict[str, Operator] = {}
+        for op in self.operators:
+            for api_version, kind in op.kinds:
+                # Keys name a kind without its group (dagrun.py asks for a
+                # ("WorkflowRun", namespace, name)), so a kind name is one operator's.
+                if kind == WORKFLOW_RUN[1] or kind in self._by_kind:
+                    raise ValueError(f"two controllers for kind {kind} ({api_version})")
+                self._by_kind[kind] = op
+        self._owner_kinds = {WORKFLOW_RUN, *(k for op in self.operators for k in op.owner_kinds)}
+        self._holder_gone = holder_gone
         self.lease = Lease(store, CONTROLLER_LEASE, holder or holder_id(), LEASE_TTL)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.reconciles = 0
-        self._owns_store = False
+        self._owns_store = owns_store
         self.reconcile_seconds = 0.0
         self.lost: str | None = None
         """Why this Manager stopped driving without being asked to, once it has."""
@@ -91,23 +111,6 @@ class Manager:
         self._wanted: set[Key] = set()
         """Keys with work: seen changing, or their last reconcile asked to look again."""
         self._wanted_since_taken: set[Key] = set()
-
-    @classmethod
-    def for_home(cls, home: Home, *, holder: str | None = None) -> Manager:
-        """The controller of a data directory, on a connection of its own.
-
-        Its writes (statuses, events, children) are durable against the process being
-        killed, like every WAL commit, but skip the per-commit fsync that guards what
-        users are told was stored against power loss: what the controller writes, it
-        can derive again from what it finds.
-        """
-        from ..runtime.local import LocalRuntime
-        from ..store.sqlite import SqliteStore
-
-        store = SqliteStore(home.ensure().database, synchronous="NORMAL")
-        manager = cls(store, LocalRuntime.for_home(home), home, holder=holder)
-        manager._owns_store = True
-        return manager
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -119,7 +122,8 @@ class Manager:
                 return False
         try:
             rv = self._resync()
-            self.kubelet.sweep_orphans()
+            for op in self.operators:
+                op.start()
         except BaseException:
             self._let_go()
             raise
@@ -127,7 +131,7 @@ class Manager:
             (self._watch_loop, "watch", (rv,)),
             *((self._work_loop, f"work-{i}", ()) for i in range(WORKERS)),
             (self._lease_loop, "lease", ()),
-            (self._runtime_loop, "runtime", ()),
+            *((body, name, (self._stop,)) for op in self.operators for name, body in op.loops()),
         ]
         for target, name, args in loops:
             t = threading.Thread(target=target, args=args, name=f"treadle-{name}", daemon=True)
@@ -171,13 +175,12 @@ class Manager:
             )
 
     def _take_over_from_dead_holder(self) -> bool:
-        """A holder on this host whose process is gone (killed with -9) cannot renew;
-        rather than wait out its lease, release it on its behalf."""
+        """A holder whose process is gone (killed with -9) cannot renew; when
+        `holder_gone` can tell, release its lease on its behalf rather than wait it out."""
         holder = self.lease.holder()
         if holder is None:
             return self.lease.acquire()
-        host, _, pid = holder.rpartition(":")
-        if host != socket.gethostname() or not pid.isdigit() or process_alive(int(pid), "-"):
+        if self._holder_gone is None or not self._holder_gone(holder):
             return False
         dead = Lease(self.store, CONTROLLER_LEASE, holder, LEASE_TTL)
         try:
@@ -209,7 +212,8 @@ class Manager:
         """Queue every object the controller owns a decision on; returns the rv to
         watch from."""
         rv = self.store.resource_version()
-        for api_version, kind in _WATCHED:
+        watched = [WORKFLOW_RUN, *(k for op in self.operators for k in op.kinds)]
+        for api_version, kind in watched:
             token = None
             while True:
                 page = self.store.list(api_version, kind, None, limit=500, continue_token=token)
@@ -266,20 +270,6 @@ class Manager:
             if again is not None:
                 self.queue.add_after(key, again)
 
-    def _runtime_loop(self) -> None:
-        """Turn the runtime's change notifications into pod reconciles at once."""
-        while not self._stop.is_set():
-            try:
-                changed = self.runtime.changes(0.5)
-            except OSError:
-                log.exception("runtime notifications failed")
-                time.sleep(0.5)
-                continue
-            for uid in changed:
-                key = self.kubelet.key_of(uid)
-                if key is not None:
-                    self._want(("Pod", *key))
-
     def _lease_loop(self) -> None:
         while not self._stop.wait(RENEW_EVERY):
             try:
@@ -329,29 +319,38 @@ class Manager:
 
     # -- routing ---------------------------------------------------------------------
 
+    def operator(self, kind: str) -> Operator | None:
+        """The operator that reconciles `kind`, if any."""
+        return self._by_kind.get(kind)
+
     def _reconcile(self, key: Key) -> float | None:
         kind, namespace, name = key
-        if kind == "WorkflowRun":
+        if kind == WORKFLOW_RUN[1]:
             return reconcile_run(self.ctx, namespace, name)
-        if kind == "Pod":
-            return self.kubelet.reconcile(namespace, name)
-        if kind == "Job":
-            return reconcile_job(self.ctx, namespace, name)
-        return None
+        op = self._by_kind.get(kind)
+        return op.reconcile(kind, namespace, name) if op is not None else None
+
+    def _handles(self, api_version: str, kind: str) -> bool:
+        if (api_version, kind) == WORKFLOW_RUN:
+            return True
+        op = self._by_kind.get(kind)
+        return op is not None and (api_version, kind) in op.kinds
 
     def _enqueue_for(self, obj: Obj) -> None:
-        kind = obj.get("kind", "")
+        api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
         meta = obj.get("metadata") or {}
         namespace = meta.get("namespace") or "default"
-        if kind in ("WorkflowRun", "Pod", "Job"):
+        if self._handles(api_version, kind):
             self._want((kind, namespace, meta.get("name", "")))
         owner = controller_of(obj)
-        if owner and owner.get("kind") in ("WorkflowRun", "Job"):
+        if owner and (owner.get("apiVersion"), owner.get("kind")) in self._owner_kinds:
             self._want((owner["kind"], namespace, owner["name"]))
 
     def _deleted(self, obj: Obj) -> None:
-        if obj.get("kind") == "Pod":
-            self.kubelet.forget(obj)
+        api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
+        op = self._by_kind.get(kind)
+        if op is not None and (api_version, kind) in op.kinds:
+            op.deleted(obj)
 
     def queue_depth(self) -> int:
         return len(self.queue)

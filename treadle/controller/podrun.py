@@ -9,13 +9,21 @@ from typing import Any
 
 from ..api.k8s import Container
 from ..api.objects import owner_reference
-from ..api.run import WorkflowRunSpec, WorkspaceBinding
+from ..api.run import (
+    ResultValue,
+    StepKind,
+    StepStatus,
+    WorkflowRunSpec,
+    WorkflowRunStatus,
+    WorkspaceBinding,
+)
 from ..api.template import WorkflowTemplateSpec
 from ..core.names import is_dns1123_label
 from ..core.pods import (
     CONTAINER,
     INIT_CONTAINER,
     KIND_WORDS,
+    STEP,
     HostPaths,
     build_pod,
     container_kinds,
@@ -88,7 +96,7 @@ def _container_statuses(pod: Obj, template: WorkflowTemplateSpec) -> list[dict[s
     return list(status.get(key) or [])
 
 
-def steps_of(pod: Obj, template: WorkflowTemplateSpec) -> list[dict[str, Any]]:
+def steps_of(pod: Obj, template: WorkflowTemplateSpec) -> list[StepStatus]:
     """The run's `status.steps`, in the order they run (init containers first),
     from the pod's container states; `kind` says what each entry is."""
     status = pod.get("status") or {}
@@ -103,28 +111,35 @@ def steps_of(pod: Obj, template: WorkflowTemplateSpec) -> list[dict[str, Any]]:
         # Only a Pod's own containers are containers of the pod; all else runs before them.
         key = "containerStatuses" if kind == CONTAINER else "initContainerStatuses"
         state = (by_name.get((key, name)) or {}).get("state") or {}
-        step: dict[str, Any] = {"name": name, "kind": kind}
+        step = StepStatus(name=name, kind=_step_kind(kind))
         if "terminated" in state:
             t = state["terminated"]
-            step["phase"] = "Succeeded" if t.get("exitCode") == 0 else "Failed"
-            step["exitCode"] = t.get("exitCode")
-            for src, dst in (
-                ("reason", "reason"),
-                ("startedAt", "startTime"),
-                ("finishedAt", "completionTime"),
-            ):
-                if t.get(src):
-                    step[dst] = t[src]
+            step.phase = "Succeeded" if t.get("exitCode") == 0 else "Failed"
+            step.exit_code = t.get("exitCode")
+            # Set only when the kubelet said something: an unset field is not written.
+            if t.get("reason"):
+                step.reason = t["reason"]
+            if t.get("startedAt"):
+                step.start_time = t["startedAt"]
+            if t.get("finishedAt"):
+                step.completion_time = t["finishedAt"]
         elif "running" in state:
-            step["phase"] = "Running"
-            step["startTime"] = state["running"].get("startedAt")
+            step.phase = "Running"
+            step.start_time = state["running"].get("startedAt")
         else:
-            step["phase"] = "Skipped" if pod_done else "Waiting"
+            step.phase = "Skipped" if pod_done else "Waiting"
         steps.append(step)
     return steps
 
 
-def results_of(pod: Obj, template: WorkflowTemplateSpec) -> list[dict[str, str]]:
+def _step_kind(kind: str) -> StepKind:
+    """A kind of `container_kinds` as the status type spells it (the same words)."""
+    if kind == INIT_CONTAINER:
+        return "initContainer"
+    return "step" if kind == STEP else "container"
+
+
+def results_of(pod: Obj, template: WorkflowTemplateSpec) -> list[ResultValue]:
     """Results carried out of the pod in its last termination message, in the
     template's declared order."""
     found: dict[str, str] = {}
@@ -138,7 +153,9 @@ def results_of(pod: Obj, template: WorkflowTemplateSpec) -> list[dict[str, str]]
             continue
         if isinstance(data, dict) and isinstance(data.get("results"), dict):
             found.update({str(k): str(v) for k, v in data["results"].items()})
-    return [{"name": r.name, "value": found[r.name]} for r in template.results if r.name in found]
+    return [
+        ResultValue(name=r.name, value=found[r.name]) for r in template.results if r.name in found
+    ]
 
 
 POD_LEVEL_REASONS = (
@@ -152,30 +169,30 @@ POD_LEVEL_REASONS = (
 """Pod failures that no single step explains."""
 
 
-def _what(step: dict[str, Any]) -> str:
-    return KIND_WORDS.get(step.get("kind") or CONTAINER, "container")
+def _what(step: StepStatus) -> str:
+    return KIND_WORDS.get(step.kind or CONTAINER, "container")
 
 
-def _failure(steps: list[dict[str, Any]], pod: Obj) -> tuple[str, str]:
+def _failure(steps: list[StepStatus], pod: Obj) -> tuple[str, str]:
     status = pod.get("status") or {}
     if status.get("reason") in POD_LEVEL_REASONS:
         return status["reason"], status.get("message") or status["reason"]
-    failed = [s for s in steps if s.get("phase") == "Failed"]
+    failed = [s for s in steps if s.phase == "Failed"]
     # The container that failed on its own explains the run, not those stopped after it.
-    failed.sort(key=lambda s: s.get("reason") == "Killed")
+    failed.sort(key=lambda s: s.reason == "Killed")
     if failed:
         s = failed[0]
-        reason = s.get("reason") or "Error"
-        detail = f"exit code {s.get('exitCode')}"
+        reason = s.reason or "Error"
+        detail = f"exit code {s.exit_code}"
         if reason not in ("Error", "Completed"):
             detail += f", {reason}"
-        return "StepFailed", f'{_what(s)} "{s["name"]}" failed ({detail})'
+        return "StepFailed", f'{_what(s)} "{s.name}" failed ({detail})'
     return status.get("reason") or "PodFailed", status.get("message") or "pod failed"
 
 
-def _succeeded(steps: list[dict[str, Any]], seq: bool) -> str:
+def _succeeded(steps: list[StepStatus], seq: bool) -> str:
     """`all 3 steps succeeded`, naming the init containers that ran before them."""
-    main = [s for s in steps if s.get("kind") != INIT_CONTAINER]
+    main = [s for s in steps if s.kind != INIT_CONTAINER]
     what = ("step" if seq else "container") + ("" if len(main) == 1 else "s")
     every = "" if len(main) == 1 else "all "
     message = f"{every}{len(main)} {what} succeeded"
@@ -232,17 +249,19 @@ class PodHandler:
             )
         seq = template.effective_type == "SeqPod"
         steps = steps_of(pod, template)
-        _step_events(ctx, run, (run.get("status") or {}).get("steps") or [], steps)
-        status: dict[str, Any] = {"podName": name, "steps": steps}
+        before = WorkflowRunStatus.model_validate(run.get("status") or {}).steps
+        _step_events(ctx, run, before, steps)
+        status = WorkflowRunStatus(pod_name=name, steps=steps)
         phase = (pod.get("status") or {}).get("phase")
         if phase == "Succeeded":
-            status["results"] = results_of(pod, template)
+            # Written even when empty: a Pod run declares no results.
+            status.results = results_of(pod, template)
             return Outcome(status, "Succeeded", "Succeeded", _succeeded(steps, seq))
         if phase == "Failed":
             reason, message = _failure(steps, pod)
             return Outcome(status, "Failed", reason, message)
-        running = [s["name"] for s in steps if s.get("phase") == "Running"]
-        done = sum(1 for s in steps if s.get("phase") == "Succeeded")
+        running = [s.name for s in steps if s.phase == "Running"]
+        done = sum(1 for s in steps if s.phase == "Succeeded")
         message = (
             f"running {', '.join(running)} ({done}/{len(steps)} done)"
             if running
@@ -264,7 +283,7 @@ class PodHandler:
         except AlreadyExists:
             pass
         ctx.event(run, "PodCreated", f'created pod "{pod["metadata"]["name"]}"')
-        return Outcome({"podName": pod["metadata"]["name"]}, message="pod created")
+        return Outcome(WorkflowRunStatus(pod_name=pod["metadata"]["name"]), message="pod created")
 
     def stop(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> None:
         stop_pod(
@@ -290,31 +309,28 @@ def stop_pod(ctx: Context, namespace: str, name: str) -> None:
         return  # deleted meanwhile (a deleted run takes its pod along): nothing to stop
 
 
-def _step_events(
-    ctx: Context, run: Obj, before: list[dict[str, Any]], after: list[dict[str, Any]]
-) -> None:
+def _step_events(ctx: Context, run: Obj, before: list[StepStatus], after: list[StepStatus]) -> None:
     """Record each step that started or finished since the last look."""
-    old = {s["name"]: s.get("phase") for s in before}
+    old = {s.name: s.phase for s in before}
     for step in after:
         what = _what(step)
-        was, now = old.get(step["name"]), step.get("phase")
+        was, now = old.get(step.name), step.phase
         if was == now:
             continue
         # A step seen only once it had finished gets one event: its finish says it ran.
         if now == "Running":
-            ctx.event(run, "StepStarted", f'{what} "{step["name"]}" started')
+            ctx.event(run, "StepStarted", f'{what} "{step.name}" started')
         if now in ("Succeeded", "Failed"):
-            reason = step.get("reason")
+            reason = step.reason
             extra = f" ({reason})" if reason not in (None, "Completed", "Error") else ""
             ctx.event(
                 run,
                 "StepFinished",
-                f'{what} "{step["name"]}" {now.lower()} with exit code '
-                f"{step.get('exitCode')}{extra}",
+                f'{what} "{step.name}" {now.lower()} with exit code {step.exit_code}{extra}',
                 "Normal" if now == "Succeeded" else "Warning",
             )
         elif now == "Skipped":
-            ctx.event(run, "StepSkipped", f'{what} "{step["name"]}" skipped')
+            ctx.event(run, "StepSkipped", f'{what} "{step.name}" skipped')
 
 
 def _is_ours(pod: Obj, run: Obj) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import yaml
 
 from ..api.objects import RUN_LABEL, label_value, owner_reference
@@ -11,7 +9,7 @@ from ..api.policy import Policy
 from ..api.rules.builtin import object_errors
 from ..api.rules.pods import Scope
 from ..api.rules.template import manifest_errors
-from ..api.run import WorkflowRunSpec
+from ..api.run import ResourceStatus, WorkflowRunSpec, WorkflowRunStatus
 from ..api.template import (
     JOB_FIELDS,
     T9K_JOB_API_VERSION,
@@ -27,8 +25,6 @@ from ..store.base import Obj
 from .context import Context
 from .handlers import Outcome
 
-LOCAL_KINDS = {("v1", "Pod"), ("batch/v1", "Job")}
-"""Kinds this host runs itself."""
 PASSIVE_KINDS = {("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "PersistentVolumeClaim")}
 """Kinds that are only data: storing them is all there is to do."""
 
@@ -111,13 +107,10 @@ class ResourceHandler:
         if isinstance(manifest, str):
             return f"invalid manifest: {manifest}"
         key = (manifest.get("apiVersion", ""), manifest.get("kind", ""))
-        if key not in LOCAL_KINDS and key not in PASSIVE_KINDS:
-            return (
-                f"kind {key[1]} ({key[0]}) needs a Kubernetes cluster: embedded mode runs "
-                "only Pod and batch/v1 Job objects and stores ConfigMap, Secret and "
-                "PersistentVolumeClaim"
-            )
-        return None
+        if key in PASSIVE_KINDS:
+            return None
+        # Which kinds something acts on is the cluster's to say, not this reconciler's.
+        return ctx.cluster.cannot_run(*key)
 
     def notes(self, template: WorkflowTemplateSpec) -> list[str]:
         return []
@@ -136,14 +129,14 @@ class ResourceHandler:
                     message=f"{kind} was deleted before it finished",
                 )
             return self._create(ctx, run, manifest)
-        ref = {"apiVersion": api_version, "kind": kind, "name": obj["metadata"]["name"]}
+        ref = ResourceStatus(api_version=api_version, kind=kind, name=obj["metadata"]["name"])
         success, failure = _rules(template, obj)
         try:
             verdict = rules_verdict(obj, success, failure)
         except SelectorSyntaxError as exc:
             return Outcome(phase="Failed", reason="InvalidRules", message=str(exc))
-        status: dict[str, Any] = {"resource": ref}
-        what = f'{kind} "{ref["name"]}"'
+        status = WorkflowRunStatus(resource=ref)
+        what = f'{kind} "{ref.name}"'
         if verdict == "succeeded":
             return Outcome(status, "Succeeded", "Succeeded", f"{what} matched the success rules")
         if verdict == "failed":
@@ -174,8 +167,10 @@ class ResourceHandler:
             )
         name = created["metadata"]["name"]
         ctx.event(run, "ResourceCreated", f'created {manifest["kind"]} "{name}"')
-        ref = {"apiVersion": manifest["apiVersion"], "kind": manifest["kind"], "name": name}
-        return Outcome({"resource": ref}, message=f'{manifest["kind"]} "{name}" created')
+        ref = ResourceStatus(api_version=manifest["apiVersion"], kind=manifest["kind"], name=name)
+        return Outcome(
+            WorkflowRunStatus(resource=ref), message=f'{manifest["kind"]} "{name}" created'
+        )
 
     def stop(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> None:
         ref = (run.get("status") or {}).get("resource")

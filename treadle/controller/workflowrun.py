@@ -13,9 +13,9 @@ from ..api.objects import GROUP_VERSION, STOP_ANNOTATION, annotations_of
 from ..api.rules.references import param_references
 from ..api.rules.run import params_against_template
 from ..api.rules.template import validate_template_spec
-from ..api.run import WorkflowRunSpec
+from ..api.run import WorkflowRunSpec, WorkflowRunStatus
 from ..api.template import WorkflowTemplateSpec
-from ..core.conditions import set_condition
+from ..core.conditions import with_condition
 from ..core.duration import format_duration, parse_duration
 from ..core.pods import param_values
 from ..errors import Conflict, FieldWarning, NotFound, split_warnings
@@ -46,11 +46,15 @@ def reconcile_run(ctx: Context, namespace: str, name: str) -> float | None:
 
 def _fail_at_start(ctx: Context, run: Obj, reason: str, message: str) -> None:
     now = ctx.now()
-    status = dict(run.get("status") or {})
-    status.update(phase="Failed", reason=reason, message=message, startTime=now, completionTime=now)
-    conds = set_condition(status.get("conditions", []), "Running", "False", now, reason)
-    status["conditions"] = set_condition(conds, "Completed", "True", now, reason, message)
-    ctx.store.update_status({**run, "status": status})
+    status = _stored_status(run)
+    status.phase = "Failed"
+    status.reason = reason
+    status.message = message
+    status.start_time = now
+    status.completion_time = now
+    conds = with_condition(status.conditions, "Running", "False", now, reason)
+    status.conditions = with_condition(conds, "Completed", "True", now, reason, message)
+    _store_status(ctx, run, status)
     ctx.event(run, reason, message, "Warning")
 
 
@@ -106,17 +110,13 @@ def _start(ctx: Context, run: Obj) -> float | None:
         _fail_at_start(ctx, run, "PreflightFailed", refusal)
         return None
     now = ctx.now()
-    status = dict(run.get("status") or {})
-    status.update(
-        phase="Running",
-        startTime=now,
-        message=f"{type_} run started",
-        workflowTemplateSpec=template.dump(),
-    )
-    status["conditions"] = set_condition(
-        status.get("conditions", []), "Running", "True", now, "Started"
-    )
-    ctx.store.update_status({**run, "status": status})
+    status = _stored_status(run)
+    status.phase = "Running"
+    status.start_time = now
+    status.message = f"{type_} run started"
+    status.workflow_template_spec = template.dump()
+    status.conditions = with_condition(status.conditions, "Running", "True", now, "Started")
+    _store_status(ctx, run, status)
     source = spec.workflow_template_ref or "an embedded template"
     ctx.event(run, "Started", f"{type_} run of {source} started")
     for note in handler.notes(template):
@@ -188,31 +188,47 @@ def _time_left(ctx: Context, run: Obj) -> float | None:
     return deadline - ctx.clock().timestamp()
 
 
+def _stored_status(run: Obj) -> WorkflowRunStatus:
+    """The run's status as stored, typed; what this version does not know is kept."""
+    return WorkflowRunStatus.model_validate(run.get("status") or {})
+
+
+def _merged(run: Obj, outcome: Outcome) -> WorkflowRunStatus:
+    """The stored status with each field the handler set replaced, as a whole."""
+    update = outcome.status
+    return _stored_status(run).model_copy(
+        update={name: getattr(update, name) for name in update.model_fields_set}
+    )
+
+
+def _store_status(ctx: Context, run: Obj, status: WorkflowRunStatus) -> None:
+    # The one place a run's status is turned into JSON: only the fields set.
+    ctx.store.update_status({**run, "status": status.dump()})
+
+
 def _write(ctx: Context, run: Obj, outcome: Outcome) -> None:
-    status = dict(run.get("status") or {})
-    new = {**status, **outcome.status}
+    new = _merged(run, outcome)
     if outcome.message:
-        new["message"] = outcome.message
-    if new != status:
-        ctx.store.update_status({**run, "status": new})
+        new.message = outcome.message
+    # Compared on the wire form, so a pass that changes nothing writes nothing.
+    if new.dump() != (run.get("status") or {}):
+        _store_status(ctx, run, new)
 
 
 def _finish(ctx: Context, run: Obj, outcome: Outcome) -> None:
     now = ctx.now()
-    status = {**(run.get("status") or {}), **outcome.status}
+    status = _merged(run, outcome)
     reason = outcome.reason or outcome.phase
-    status.update(
-        phase=outcome.phase,
-        message=outcome.message or outcome.phase,
-        completionTime=now,
-        reason=reason,
-    )
-    conds = set_condition(status.get("conditions", []), "Running", "False", now, reason)
-    status["conditions"] = set_condition(
+    status.phase = outcome.phase
+    status.message = outcome.message or outcome.phase
+    status.completion_time = now
+    status.reason = reason
+    conds = with_condition(status.conditions, "Running", "False", now, reason)
+    status.conditions = with_condition(
         conds, "Completed", "True", now, reason, outcome.completed_message or outcome.message
     )
-    ctx.store.update_status({**run, "status": status})
-    started = status.get("startTime")
+    _store_status(ctx, run, status)
+    started = status.start_time
     took = ""
     if started:
         took = " in " + format_duration(

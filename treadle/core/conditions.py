@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.meta import Condition, ConditionStatus
+
 
 def set_condition(
     conditions: list[dict[str, Any]],
@@ -40,6 +42,32 @@ def set_condition(
             new["message"] = message
         out.append(new)
     return out
+
+
+def with_condition(
+    conditions: list[Condition],
+    type_: str,
+    status: ConditionStatus,
+    now: str,
+    reason: str | None = None,
+    message: str | None = None,
+) -> list[Condition]:
+    """`set_condition` on typed conditions, written the same way: the condition of
+    `type_` is replaced in place (or added last), and `reason` and `message` are
+    set only when they say something."""
+    old = next((c for c in conditions if c.type == type_), None)
+    since = now
+    if old is not None and old.status == status and old.last_transition_time is not None:
+        since = old.last_transition_time
+    new = Condition(type=type_, status=status, last_transition_time=since)
+    # Assigned, not passed as None: only the fields set are written (`dump()`).
+    if reason:
+        new.reason = reason
+    if message:
+        new.message = message
+    if old is None:
+        return [*conditions, new]
+    return [new if c.type == type_ else c for c in conditions]
 
 
 def get_condition(conditions: list[dict[str, Any]], type_: str) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ import threading
 from ..config import Home
 from ..controller.manager import Manager
 from ..errors import StorageError
+from ..localcluster.home import local_manager
 from ..runtime.base import Runtime
 from ..store.base import Store
 
@@ -91,7 +92,7 @@ class ControllerRunner:
                 self._started = False
             try:
                 if manager is None:
-                    manager = self.manager = Manager(self._store, self._runtime, self._home)
+                    manager = self.manager = local_manager(self._store, self._runtime, self._home)
                 started = manager.try_start()
             except StorageError as exc:
                 if str(exc) != self._trouble:

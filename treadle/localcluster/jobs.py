@@ -1,4 +1,5 @@
-"""A local controller for batch/v1 Job, so a Resource template's Job really runs.
+"""The embedded cluster's batch/v1 Job controller, so a Resource template's Job
+really runs: the part of kube-controller-manager a cluster would bring.
 
 It honours `completions`, `parallelism` and `backoffLimit` and reports the status
 and `Complete`/`Failed` conditions Kubernetes reports.
@@ -10,12 +11,27 @@ import copy
 from typing import Any
 
 from ..api.objects import owner_reference
+from ..controller.context import Context
+from ..controller.operator import GroupKind, Operator
 from ..core.conditions import set_condition
 from ..errors import AlreadyExists, Conflict, NotFound
 from ..store.base import Obj
-from .context import Context
 
 JOB_LABEL = "job-name"
+JOB: GroupKind = ("batch/v1", "Job")
+
+
+class JobController(Operator):
+    """Creates a Job's Pods (which the kubelet runs) and reports on them."""
+
+    kinds = (JOB,)
+    owner_kinds = (JOB,)  # a Job's status follows its Pods
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def reconcile(self, kind: str, namespace: str, name: str) -> float | None:
+        return reconcile_job(self.ctx, namespace, name)
 
 
 def _pods(ctx: Context, job: Obj) -> list[Obj]:

@@ -1,5 +1,6 @@
 """The embedded kubelet: runs v1 Pod objects from the store on the local runtime and
-reports their container states back, the way a node agent does in a cluster.
+reports their container states back, the way a node agent does in a cluster. It is
+an operator of the Manager (controller/operator.py), acting through its fenced hands.
 
 Whatever is stored, a pod ends in a status saying why it cannot run rather than in a
 reconciler failing on it again and again: a pod of the wrong shape fails with reason
@@ -19,21 +20,26 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..controller.context import Context, parse_time
+from ..controller.operator import GroupKind, Loop, Operator
 from ..core.pods import RESULTS_VOLUME
 from ..core.quantity import memory_bytes
 from ..errors import BadRequest, Conflict, NotFound
 from ..runtime import beneath
 from ..runtime.base import ContainerPlan, ContainerState, Mount, PodObservation, PodPlan
 from ..store.base import Obj
-from .context import Context, parse_time
 from .podfiles import ConfigError, data_of, plain_relative, read_results, write_beneath
 from .podshape import pod_problems
 
-log = logging.getLogger("treadle.controller")
+log = logging.getLogger("treadle.controller")  # one log for all of the controller
+
+POD: GroupKind = ("v1", "Pod")
 
 PROGRESS_INTERVAL = 0.25
 """Least seconds between two status writes of a running pod: steps that start and
@@ -56,7 +62,10 @@ def _poll_interval(age: float) -> float:
     return 5.0
 
 
-class Kubelet:
+class Kubelet(Operator):
+    kinds = (POD,)
+    owner_kinds = ()
+
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._started: dict[str, float] = {}
@@ -69,7 +78,7 @@ class Kubelet:
 
     # -- reconcile -------------------------------------------------------------------
 
-    def reconcile(self, namespace: str, name: str) -> float | None:
+    def reconcile(self, kind: str, namespace: str, name: str) -> float | None:
         try:
             pod = self.ctx.store.get("v1", "Pod", namespace, name)
         except NotFound:
@@ -371,7 +380,32 @@ class Kubelet:
                 return data[ref["key"]].decode("utf-8", errors="replace")
         raise StartError(f'env "{var}": unsupported valueFrom {", ".join(source)}')
 
+    # -- notifications ---------------------------------------------------------------
+
+    def loops(self) -> Sequence[Loop]:
+        return (("runtime", self._runtime_loop),)
+
+    def _runtime_loop(self, stopping: threading.Event) -> None:
+        """Turn the runtime's change notifications into pod reconciles at once."""
+        while not stopping.is_set():
+            try:
+                changed = self.ctx.runtime.changes(0.5)
+            except OSError:
+                log.exception("runtime notifications failed")
+                time.sleep(0.5)
+                continue
+            for uid in changed:
+                key = self.key_of(uid)
+                if key is not None:
+                    self.ctx.enqueue((POD[1], *key))
+
     # -- cleanup ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.sweep_orphans()
+
+    def deleted(self, obj: Obj) -> None:
+        self.forget(obj)
 
     def forget(self, pod: Obj) -> None:
         """A pod was deleted: stop it and remove what it left behind."""

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from treadle.controller.podshape import pod_problems
+from treadle.localcluster.podshape import pod_problems
 
 
 def pod(spec: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from treadle.controller.podfiles import ConfigError, data_of, read_results, write_beneath
+from treadle.localcluster.podfiles import ConfigError, data_of, read_results, write_beneath
 
 
 def test_results_are_read_from_regular_files_only(tmp_path: Path) -> None:

@@ -1,0 +1,96 @@
+"""The embedded cluster assembled for a data directory: the workflow controller with
+this machine's operators, on the SQLite store and the local runtime."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Sequence
+
+from ..config import Home
+from ..controller.manager import Manager
+from ..controller.operator import GroupKind, OperatorFactory
+from ..runtime.base import Runtime
+from ..runtime.unitdir import process_alive
+from ..store.base import Store
+from .jobs import JobController
+from .kubelet import Kubelet
+
+OPERATORS: tuple[OperatorFactory, ...] = (Kubelet, JobController)
+"""What acts on objects here; the order is the order their start hooks run in."""
+KINDS_RUN_HERE: tuple[GroupKind, ...] = (*Kubelet.kinds, *JobController.kinds)
+"""The kinds of OPERATORS: a Resource run of any other kind would never finish."""
+
+
+class LocalCluster:
+    """What this machine can run: the kinds of its operators, nothing else."""
+
+    def __init__(self, kinds: Sequence[GroupKind]) -> None:
+        self.kinds = tuple(kinds)
+
+    def cannot_run(self, api_version: str, kind: str) -> str | None:
+        if (api_version, kind) in self.kinds:
+            return None
+        runs = _and([k if av == "v1" else f"{av} {k}" for av, k in self.kinds])
+        # The stored kinds are the ones any cluster merely stores (the Resource
+        # reconciler's PASSIVE_KINDS); they never reach this question.
+        return (
+            f"kind {kind} ({api_version}) needs a Kubernetes cluster: embedded mode runs "
+            f"only {runs} objects and stores ConfigMap, Secret and PersistentVolumeClaim"
+        )
+
+
+def _and(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def local_holder_gone(holder: str) -> bool:
+    """A controller lease holder (`host:pid`, see `manager.holder_id`) on this host
+    whose process no longer runs: killed with -9, it can never renew."""
+    host, _, pid = holder.rpartition(":")
+    return host == socket.gethostname() and pid.isdigit() and not process_alive(int(pid), "-")
+
+
+def local_manager(
+    store: Store,
+    runtime: Runtime,
+    home: Home,
+    *,
+    holder: str | None = None,
+    owns_store: bool = False,
+) -> Manager:
+    """The controller of `home` on a store and runtime the caller opened."""
+    return Manager(
+        store,
+        runtime,
+        home,
+        operators=OPERATORS,
+        cluster=LocalCluster(KINDS_RUN_HERE),
+        holder_gone=local_holder_gone,
+        owns_store=owns_store,
+        holder=holder,
+    )
+
+
+def manager_for_home(home: Home, holder: str | None = None) -> Manager:
+    """The controller of a data directory, on a connection of its own.
+
+    Its writes (statuses, events, children) are durable against the process being
+    killed, like every WAL commit, but skip the per-commit fsync that guards what
+    users are told was stored against power loss: what the controller writes, it
+    can derive again from what it finds.
+    """
+    from ..runtime.local import LocalRuntime
+    from ..store.sqlite import SqliteStore
+
+    store = SqliteStore(home.ensure().database, synchronous="NORMAL")
+    return local_manager(store, LocalRuntime.for_home(home), home, holder=holder, owns_store=True)
+
+
+__all__ = [
+    "KINDS_RUN_HERE",
+    "OPERATORS",
+    "LocalCluster",
+    "local_holder_gone",
+    "local_manager",
+    "manager_for_home",
+]
