@@ -67,6 +67,19 @@ def treadle_cli(
     )
 
 
+GV = "batch.tensorstack.dev/v1beta1"
+
+
+def template_yaml(name: str, body: str) -> str:
+    """A WorkflowTemplate document; `body` is its spec, indented two spaces."""
+    return f"apiVersion: {GV}\nkind: WorkflowTemplate\nmetadata: {{name: {name}}}\nspec:\n{body}\n---\n"
+
+
+def run_yaml(name: str, spec: str) -> str:
+    """A WorkflowRun document; `spec` is its spec, indented two spaces."""
+    return f"apiVersion: {GV}\nkind: WorkflowRun\nmetadata: {{name: {name}}}\nspec:\n{spec}\n---\n"
+
+
 class Engine:
     """A real store, runtime and controller on a temporary data directory."""
 

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import time
 
-from tests.support import Engine
+from tests.support import Engine, run_yaml, template_yaml
 
-GV = "batch.tensorstack.dev/v1beta1"
-
-
-def template(name: str, body: str) -> str:
-    return f"apiVersion: {GV}\nkind: WorkflowTemplate\nmetadata: {{name: {name}}}\nspec:\n{body}\n---\n"
-
-
-def run(name: str, spec: str) -> str:
-    return f"apiVersion: {GV}\nkind: WorkflowRun\nmetadata: {{name: {name}}}\nspec:\n{spec}\n---\n"
+template = template_yaml
+run = run_yaml
 
 
 def test_a_pod_run_records_each_container_with_its_exit_code(engine: Engine) -> None:

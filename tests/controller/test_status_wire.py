@@ -8,20 +8,16 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from tests.support import Engine
+from tests.support import Engine, run_yaml, template_yaml
 from treadle.api.meta import Condition
 from treadle.api.run import WorkflowRunStatus
 from treadle.core.conditions import set_condition, with_condition
 
-GV = "batch.tensorstack.dev/v1beta1"
-
-
-def template(name: str, body: str) -> str:
-    return f"apiVersion: {GV}\nkind: WorkflowTemplate\nmetadata: {{name: {name}}}\nspec:\n{body}\n---\n"
+template = template_yaml
 
 
 def run(name: str, ref: str) -> str:
-    return f"apiVersion: {GV}\nkind: WorkflowRun\nmetadata: {{name: {name}}}\nspec: {{workflowTemplateRef: {ref}}}\n---\n"
+    return run_yaml(name, f"  workflowTemplateRef: {ref}")
 
 
 def shape(value: Any) -> Any:
