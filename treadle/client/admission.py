@@ -102,6 +102,19 @@ def refuse_generated_name(doc: Any) -> None:
         )
 
 
+REPLACE_NEEDS_A_NAME = "is required: a replace finds the stored object by its name"
+
+
+def name_to_replace(doc: Any) -> str:
+    """The `metadata.name` of a document to replace, or a ValidationError: without
+    one there is no stored object to replace (`generateName` names new objects)."""
+    meta = doc.get("metadata") if isinstance(doc, dict) else None
+    name = meta.get("name") if isinstance(meta, dict) else None
+    if not name or not isinstance(name, str):
+        raise ValidationError([FieldError("metadata.name", REPLACE_NEEDS_A_NAME)], describe(doc))
+    return name
+
+
 def merge_applied(existing: Obj, doc: Obj) -> Obj:
     """What `apply` makes of a stored object: labels and annotations from `doc` when it
     has them, everything outside metadata and status from `doc`; the stored metadata

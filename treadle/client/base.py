@@ -76,6 +76,19 @@ class Client(Protocol):
         document without `metadata.name` (only `generateName`) is refused."""
         ...
 
+    def replace(
+        self,
+        doc: Any,
+        namespace: str | None = None,
+        *,
+        dry_run: bool = False,
+        validation: FieldValidation = "Warn",
+    ) -> Written:
+        """Replace the stored object of `doc`'s `metadata.name` with `doc`, as a PUT
+        (status stays as stored); a given metadata.resourceVersion must match
+        (Conflict). `dry_run`: full admission against what is stored, nothing stored."""
+        ...
+
     def get(self, info: KindInfo, namespace: str | None, name: str) -> Obj: ...
 
     def list(

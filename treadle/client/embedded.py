@@ -21,7 +21,13 @@ from ..store.base import Obj, Page, WatchEvent
 from ..store.events import events_for
 from ..store.lease import CONTROLLER_LEASE, Lease
 from ..store.sqlite import SqliteStore
-from .admission import check_update, merge_applied, prepare, refuse_generated_name
+from .admission import (
+    check_update,
+    merge_applied,
+    name_to_replace,
+    prepare,
+    refuse_generated_name,
+)
 from .base import Applied, FieldValidation, RunLogLine, Written, shown
 from .runlogs import run_logs
 from .volumes import Volumes
@@ -88,6 +94,29 @@ class EmbeddedClient:
             return Applied(existing, "unchanged", warnings)
         check_update(existing, merged)
         return Applied(self.store.update(merged, dry_run=dry_run), "configured", warnings)
+
+    def replace(
+        self,
+        doc: Any,
+        namespace: str | None = None,
+        *,
+        dry_run: bool = False,
+        validation: FieldValidation = "Warn",
+    ) -> Written:
+        info = kind_info(doc)
+        name = name_to_replace(doc)
+        # Read first: replacing what is not there is NotFound before any complaint
+        # about the document, as the server has always answered a PUT.
+        existing = self.get(info, namespace or doc["metadata"].get("namespace"), name)
+        obj, warnings = prepare(
+            self.store,
+            doc,
+            namespace if info.namespaced else None,
+            self.home.policy,
+            strict=validation == "Strict",
+        )
+        check_update(existing, obj)
+        return Written(self.store.update(obj, dry_run=dry_run), shown(warnings, validation))
 
     def get(self, info: KindInfo, namespace: str | None, name: str) -> Obj:
         return self.store.get(

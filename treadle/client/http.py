@@ -34,7 +34,7 @@ from ..errors import (
     ValidationError,
 )
 from ..store.base import Obj, Page, WatchEvent
-from .admission import merge_applied, refuse_generated_name
+from .admission import merge_applied, name_to_replace, refuse_generated_name
 from .base import Applied, FieldValidation, RunLogLine, Verb, Written
 from .warning_header import WARNING_HEADER, as_field_warning, parse_warning_values
 
@@ -256,6 +256,19 @@ class HttpClient:
         merged["metadata"].pop("resourceVersion", None)
         updated, warnings = self._write("PUT", path, merged, dry_run, validation)
         return Applied(updated, verb, warnings)
+
+    def replace(
+        self,
+        doc: Any,
+        namespace: str | None = None,
+        *,
+        dry_run: bool = False,
+        validation: FieldValidation = "Warn",
+    ) -> Written:
+        info = _kind_info(doc)
+        name = name_to_replace(doc)
+        ns = namespace or doc["metadata"].get("namespace")
+        return self._write("PUT", self._object_path(info, ns, name), doc, dry_run, validation)
 
     def get(self, info: KindInfo, namespace: str | None, name: str) -> Obj:
         return dict(self._request("GET", self._object_path(info, namespace, name)))

@@ -218,7 +218,7 @@ def delete_namespace(
     delete_contents(state, name)
     stored = _stored(state, name)
     if stored is not None:
-        state.client.store.delete("v1", "Namespace", None, name)
+        state.client.delete(_INFO, None, name)
     return JSONResponse({**found, "status": {"phase": "Terminating"}})
 
 
@@ -234,9 +234,17 @@ def delete_contents(state: ServerState, namespace: str) -> None:
         except NotFound:
             pass  # owned by a run deleted just before
     for api_version, kind in kinds_in(state.store, namespace):
+        info = by_kind(api_version, kind)
         for obj in list(all_objects(state.store, api_version, kind, namespace)):
+            name = obj["metadata"]["name"]
             try:
-                state.store.delete(api_version, kind, namespace, obj["metadata"]["name"])
+                if info is not None:
+                    client.delete(info, namespace, name)
+                else:
+                    # A kind the API does not serve (a listener's queued
+                    # ListenerEvents, server/triggers.py): the client only writes
+                    # registered kinds, and these must go with the namespace too.
+                    state.store.delete(api_version, kind, namespace, name)
             except NotFound:
                 pass
 

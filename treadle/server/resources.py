@@ -18,8 +18,7 @@ from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from ..api.kinds import KindInfo, by_plural
-from ..client.admission import check_update, prepare
-from ..client.base import Written, shown
+from ..client.base import Written
 from ..errors import BadRequest, Conflict, FieldError, Forbidden, NotFound, ValidationError
 from ..store.base import Obj, Page
 from .bodies import OBJECT_BODY_DOC, object_body
@@ -209,17 +208,14 @@ def update_object(
         raise BadRequest(f'metadata.name "{meta["name"]}" does not match the path ("{name}")')
     meta["name"] = name
     meta.pop("generateName", None)
-    existing = state.client.get(info, namespace, name)
-    obj, warnings = prepare(
-        state.store,
+    # The client reads the stored object first (NotFound), then admits and stores
+    # `doc` exactly as the CLI's writes are: one path for every face.
+    return state.client.replace(
         doc,
         namespace if info.namespaced else None,
-        state.home.policy,
-        strict=options.strict,
+        dry_run=options.dry_run,
+        validation=options.validation,
     )
-    check_update(existing, obj)
-    stored = state.store.update(obj, dry_run=options.dry_run)
-    return Written(stored, shown(warnings, options.validation))
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

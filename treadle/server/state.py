@@ -12,7 +12,7 @@ from starlette.requests import HTTPConnection
 
 from ..client.embedded import EmbeddedClient
 from ..config import Home
-from ..store.sqlite import SqliteStore
+from ..store.base import Store
 from .watchhub import WatchHubs
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class ServerState:
         self.hubs = WatchHubs(self.client.store, self.closing)
 
     @property
-    def store(self) -> SqliteStore:
+    def store(self) -> Store:
         return self.client.store
 
     def controller_state(self) -> str:

@@ -2,44 +2,24 @@
 namespaces hold objects, which kinds one namespace holds, how many runs are in each
 phase.
 
-On the embedded SQLite store these are single indexed queries on its file (read
-only, in their own connection); on any other store they fall back to listing
-through the interface, which is correct but slower. If the Store interface grows
-these calls, this module becomes three one-line delegations.
+A store that answers them itself (store/base.py StoreSummary, as the embedded SQLite
+store does with one indexed query each) is asked; any other store is listed through
+the interface, which is correct but slower.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from ..api.kinds import ALL_KINDS
-from ..store.base import Obj, Store
-from ..store.sqlite import SqliteStore
-
-
-@contextmanager
-def _reader(store: SqliteStore) -> Iterator[sqlite3.Connection]:
-    uri = Path(store.path).resolve().as_uri() + "?mode=ro"
-    conn = sqlite3.connect(
-        uri, uri=True, timeout=10.0, isolation_level=None, check_same_thread=False
-    )
-    try:
-        conn.execute("PRAGMA busy_timeout = 10000")
-        yield conn
-    finally:
-        conn.close()
+from ..store.base import Obj, Store, StoreSummary
 
 
 def namespaces_in_use(store: Store) -> set[str]:
     """Every namespace at least one stored object lives in."""
-    if isinstance(store, SqliteStore):
-        with _reader(store) as conn:
-            rows = conn.execute("SELECT DISTINCT namespace FROM objects WHERE namespace != ''")
-            return {r[0] for r in rows}
+    if isinstance(store, StoreSummary):
+        return store.namespaces_in_use()
     found: set[str] = set()
     for info in ALL_KINDS:
         if info.namespaced:
@@ -49,12 +29,8 @@ def namespaces_in_use(store: Store) -> set[str]:
 
 def kinds_in(store: Store, namespace: str) -> list[tuple[str, str]]:
     """(apiVersion, kind) of every kind with objects in `namespace`, registered or not."""
-    if isinstance(store, SqliteStore):
-        with _reader(store) as conn:
-            rows = conn.execute(
-                "SELECT DISTINCT api_version, kind FROM objects WHERE namespace = ?", (namespace,)
-            )
-            return sorted((r[0], r[1]) for r in rows)
+    if isinstance(store, StoreSummary):
+        return store.kinds_in(namespace)
     return [
         (i.api_version, i.kind)
         for i in ALL_KINDS
@@ -64,14 +40,8 @@ def kinds_in(store: Store, namespace: str) -> list[tuple[str, str]]:
 
 def count_by_phase(store: Store, api_version: str, kind: str) -> dict[str, int]:
     """How many objects of a kind are in each `status.phase` ("" for none yet)."""
-    if isinstance(store, SqliteStore):
-        with _reader(store) as conn:
-            rows = conn.execute(
-                "SELECT phase, count(*) FROM objects WHERE api_version = ? AND kind = ?"
-                " GROUP BY phase",
-                (api_version, kind),
-            )
-            return {r[0]: int(r[1]) for r in rows}
+    if isinstance(store, StoreSummary):
+        return store.count_by_phase(api_version, kind)
     return dict(
         Counter(
             ((o.get("status") or {}).get("phase") or "")

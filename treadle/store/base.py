@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from ..errors import BadRequest
 
@@ -123,3 +123,22 @@ class Store(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class StoreSummary(Protocol):
+    """Questions about the whole store that a backend may answer cheaply; optional,
+    so a Store without them is still a Store (server/storeinfo.py lists instead)."""
+
+    def namespaces_in_use(self) -> set[str]:
+        """Every namespace at least one stored object lives in."""
+        ...
+
+    def kinds_in(self, namespace: str) -> list[tuple[str, str]]:
+        """(apiVersion, kind) of every kind with objects in `namespace`, registered
+        or not, sorted."""
+        ...
+
+    def count_by_phase(self, api_version: str, kind: str) -> dict[str, int]:
+        """How many objects of a kind are in each `status.phase` ("" for none yet)."""
+        ...

@@ -50,6 +50,7 @@ _GENERATE_NAME_ATTEMPTS = 16
 # `SqliteStore.list` hides the builtin inside the class body.
 _Rows = list["_Row"]
 _Values = list[Any]
+_Kinds = list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,36 @@ class SqliteStore:
     def resource_version(self) -> str:
         with self._connection() as conn:
             return str(history.head(conn))
+
+    # --- summaries (store/base.py StoreSummary) ------------------------------------
+    # One indexed query each, where listing through the interface reads every object.
+
+    def namespaces_in_use(self) -> set[str]:
+        """Every namespace at least one stored object lives in."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT namespace FROM objects WHERE namespace != ''"
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def kinds_in(self, namespace: str) -> _Kinds:
+        """(apiVersion, kind) of every kind with objects in `namespace`, sorted."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT api_version, kind FROM objects WHERE namespace = ?",
+                (namespace,),
+            ).fetchall()
+        return sorted((r[0], r[1]) for r in rows)
+
+    def count_by_phase(self, api_version: str, kind: str) -> dict[str, int]:
+        """How many objects of a kind are in each `status.phase` ("" for none yet)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT phase, count(*) FROM objects WHERE api_version = ? AND kind = ?"
+                " GROUP BY phase",
+                (api_version, kind),
+            ).fetchall()
+        return {r[0]: int(r[1]) for r in rows}
 
     # --- writes ------------------------------------------------------------------
 
