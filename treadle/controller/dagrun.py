@@ -151,6 +151,8 @@ def _retried_status(children: dict[str, list[Obj]]) -> list[RetriedStatus]:
 
 ALL_SUCCEEDED = "All nodes in DAG have succeeded"
 
+_RECORDED_NODES = pydantic.TypeAdapter(dict[str, NodeStatus])
+
 
 class DagHandler:
     def preflight(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> str | None:
@@ -226,7 +228,9 @@ class DagHandler:
         children: dict[str, list[Obj]],
     ) -> dict[str, NodeStatus]:
         assert template.dag is not None
-        recorded = WorkflowRunStatus.model_validate(run.get("status") or {}).nodes
+        # Only the nodes are read here: the whole status (the frozen template and
+        # all) is loaded once per pass, where the outcome is merged into it.
+        recorded = _RECORDED_NODES.validate_python((run.get("status") or {}).get("nodes") or {})
         nodes: dict[str, NodeStatus] = {}
         for node in template.dag.templates:
             kids = children.get(node.name) or []

@@ -90,10 +90,10 @@ def _start(ctx: Context, run: Obj) -> float | None:
     problems, _ = split_warnings(
         validate_template_spec(template, "workflowTemplate.spec", policy=ctx.home.policy)
     )
-    given, undeclared = split_warnings(
+    refused, undeclared = split_warnings(
         params_against_template(spec, template, "spec", spec.workflow_template_ref)
     )
-    problems += given
+    problems += refused
     if problems:
         _fail_at_start(ctx, run, "InvalidParams", "; ".join(str(p) for p in problems))
         return None
@@ -201,9 +201,12 @@ def _merged(run: Obj, outcome: Outcome) -> WorkflowRunStatus:
     )
 
 
-def _store_status(ctx: Context, run: Obj, status: WorkflowRunStatus) -> None:
+def _store_status(
+    ctx: Context, run: Obj, status: WorkflowRunStatus, wire: Obj | None = None
+) -> None:
     # The one place a run's status is turned into JSON: only the fields set.
-    ctx.store.update_status({**run, "status": status.dump()})
+    # `wire` is that JSON when the caller has already made it.
+    ctx.store.update_status({**run, "status": status.dump() if wire is None else wire})
 
 
 def _write(ctx: Context, run: Obj, outcome: Outcome) -> None:
@@ -211,8 +214,9 @@ def _write(ctx: Context, run: Obj, outcome: Outcome) -> None:
     if outcome.message:
         new.message = outcome.message
     # Compared on the wire form, so a pass that changes nothing writes nothing.
-    if new.dump() != (run.get("status") or {}):
-        _store_status(ctx, run, new)
+    wire = new.dump()
+    if wire != (run.get("status") or {}):
+        _store_status(ctx, run, new, wire)
 
 
 def _finish(ctx: Context, run: Obj, outcome: Outcome) -> None:
