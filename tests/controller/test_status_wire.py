@@ -9,9 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from tests.support import Engine, run_yaml, template_yaml
-from treadle.api.meta import Condition
 from treadle.api.run import WorkflowRunStatus
-from treadle.core.conditions import set_condition, with_condition
 
 template = template_yaml
 
@@ -215,30 +213,3 @@ def test_a_status_written_by_another_version_loads_and_keeps_what_it_does_not_kn
         "somethingNew": {"a": [1]},
     }
     assert WorkflowRunStatus.model_validate(stored).dump() == stored
-
-
-@pytest.mark.parametrize(
-    ("before", "status", "reason", "message"),
-    [
-        ([], "True", "Started", None),
-        ([{"type": "Running", "status": "True", "lastTransitionTime": "t0"}], "True", "R", None),
-        (
-            [
-                {"type": "Running", "status": "True", "lastTransitionTime": "t0", "reason": "S"},
-                {"type": "Other", "status": "Unknown", "lastTransitionTime": "t0"},
-            ],
-            "False",
-            "Failed",
-            "it broke",
-        ),
-        ([{"type": "Other", "status": "True", "lastTransitionTime": "t0"}], "False", None, ""),
-    ],
-)
-def test_typed_conditions_are_set_as_the_plain_ones_are(
-    before: list[dict[str, Any]], status: Any, reason: str | None, message: str | None
-) -> None:
-    plain = set_condition(before, "Running", status, "t1", reason, message)
-    typed = with_condition(
-        [Condition.model_validate(c) for c in before], "Running", status, "t1", reason, message
-    )
-    assert [c.dump() for c in typed] == plain

@@ -10,38 +10,16 @@ from ..api.meta import Condition, ConditionStatus
 def set_condition(
     conditions: list[dict[str, Any]],
     type_: str,
-    status: str,
+    status: ConditionStatus,
     now: str,
     reason: str | None = None,
     message: str | None = None,
 ) -> list[dict[str, Any]]:
-    """A new list with `type_` set; lastTransitionTime moves only when status changes."""
-    out = []
-    found = False
-    for cond in conditions:
-        if cond.get("type") != type_:
-            out.append(cond)
-            continue
-        found = True
-        changed = cond.get("status") != status
-        new = {
-            "type": type_,
-            "status": status,
-            "lastTransitionTime": now if changed else cond.get("lastTransitionTime", now),
-        }
-        if reason:
-            new["reason"] = reason
-        if message:
-            new["message"] = message
-        out.append(new)
-    if not found:
-        new = {"type": type_, "status": status, "lastTransitionTime": now}
-        if reason:
-            new["reason"] = reason
-        if message:
-            new["message"] = message
-        out.append(new)
-    return out
+    """`with_condition` for an object whose status is kept in wire form (a batch/v1
+    Job's): a new list with `type_` set; lastTransitionTime moves only when status
+    changes."""
+    typed = [Condition.model_validate(c) for c in conditions]
+    return [c.dump() for c in with_condition(typed, type_, status, now, reason, message)]
 
 
 def with_condition(
@@ -52,9 +30,9 @@ def with_condition(
     reason: str | None = None,
     message: str | None = None,
 ) -> list[Condition]:
-    """`set_condition` on typed conditions, written the same way: the condition of
-    `type_` is replaced in place (or added last), and `reason` and `message` are
-    set only when they say something."""
+    """A new list with the condition of `type_` replaced in place (or added last);
+    lastTransitionTime moves only when status changes, and `reason` and `message`
+    are set only when they say something."""
     old = next((c for c in conditions if c.type == type_), None)
     since = now
     if old is not None and old.status == status and old.last_transition_time is not None:
