@@ -22,6 +22,7 @@ from ..store.events import events_for
 from ..store.lease import CONTROLLER_LEASE, Lease
 from ..store.sqlite import SqliteStore
 from .admission import (
+    Prepared,
     check_update,
     merge_applied,
     name_to_replace,
@@ -64,10 +65,8 @@ class EmbeddedClient:
         dry_run: bool = False,
         validation: FieldValidation = "Warn",
     ) -> Written:
-        obj, warnings = prepare(
-            self.store, doc, namespace, self.home.policy, strict=validation == "Strict"
-        )
-        return Written(self.store.create(obj, dry_run=dry_run), shown(warnings, validation))
+        obj, warnings = self._admit(doc, namespace, validation)
+        return Written(self.store.create(obj, dry_run=dry_run), warnings)
 
     def apply(
         self,
@@ -78,10 +77,7 @@ class EmbeddedClient:
         validation: FieldValidation = "Warn",
     ) -> Applied:
         refuse_generated_name(doc)
-        obj, warnings = prepare(
-            self.store, doc, namespace, self.home.policy, strict=validation == "Strict"
-        )
-        warnings = shown(warnings, validation)
+        obj, warnings = self._admit(doc, namespace, validation)
         meta = obj["metadata"]
         try:
             existing = self.store.get(
@@ -108,15 +104,16 @@ class EmbeddedClient:
         # Read first: replacing what is not there is NotFound before any complaint
         # about the document, as the server has always answered a PUT.
         existing = self.get(info, namespace or doc["metadata"].get("namespace"), name)
-        obj, warnings = prepare(
-            self.store,
-            doc,
-            namespace if info.namespaced else None,
-            self.home.policy,
-            strict=validation == "Strict",
-        )
+        obj, warnings = self._admit(doc, namespace if info.namespaced else None, validation)
         check_update(existing, obj)
-        return Written(self.store.update(obj, dry_run=dry_run), shown(warnings, validation))
+        return Written(self.store.update(obj, dry_run=dry_run), warnings)
+
+    def _admit(self, doc: Any, namespace: str | None, validation: FieldValidation) -> Prepared:
+        """`doc` through admission, with the warnings `validation` lets through."""
+        obj, warnings = prepare(
+            self.store, doc, namespace, self.home.policy, strict=validation == "Strict"
+        )
+        return Prepared(obj, shown(warnings, validation))
 
     def get(self, info: KindInfo, namespace: str | None, name: str) -> Obj:
         return self.store.get(
