@@ -29,10 +29,6 @@ class WriteOptions:
     dry_run: bool = False
     validation: FieldValidation = "Warn"
 
-    @property
-    def strict(self) -> bool:
-        return self.validation == "Strict"
-
 
 PLAIN_WRITE = WriteOptions()
 """A write as it is without parameters: stored, warnings returned."""
