@@ -40,6 +40,7 @@ from .samples import (
     valid_documents,
     warnings_of,
 )
+from .t9k_samples import MINIMAL_SPECS
 
 JOB_HEAD = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\n"
 JOB_POD = "template: {spec: {containers: [{name: c, image: ubuntu, command: [pi]}]}}"
@@ -1106,7 +1107,7 @@ UNDECLARED_PARAM_REFERENCES = [
         template(
             {
                 "type": "MPIJob",
-                "mpiJob": {"metadata": {"name": "$(params.job)"}, "spec": {"worker": {}}},
+                "mpiJob": {"metadata": {"name": "$(params.job)"}, "spec": MINIMAL_SPECS["MPIJob"]},
             }
         ),
         "spec.mpiJob.metadata.name",
@@ -1197,13 +1198,23 @@ UNKNOWN_FIELDS = [
     ),
     case(
         "job_template_with_an_unknown_field",
-        template({"type": "GenericJob", "genericJob": {"kind": "GenericJob", "spec": {}}}),
+        template(
+            {
+                "type": "GenericJob",
+                "genericJob": {"kind": "GenericJob", "spec": MINIMAL_SPECS["GenericJob"]},
+            }
+        ),
         "spec.genericJob.kind",
         "unknown field",
     ),
     case(
         "bogus_field_in_a_job_template_s_metadata",
-        template({"type": "MPIJob", "mpiJob": {"metadata": {"generatedName": "j-"}, "spec": {}}}),
+        template(
+            {
+                "type": "MPIJob",
+                "mpiJob": {"metadata": {"generatedName": "j-"}, "spec": MINIMAL_SPECS["MPIJob"]},
+            }
+        ),
         "spec.mpiJob.metadata.generatedName",
         'did you mean "generateName"?',
     ),
@@ -1352,8 +1363,20 @@ KNOWN_FIELDS = [
         id="fields_of_the_platform_s_seq_pod_spec",
     ),
     pytest.param(
-        template({"type": "MPIJob", "mpiJob": {"spec": {"worker": {"x": 1}, "mca": {}}}}),
-        id="anything_under_a_t9k_job_spec_for_now",
+        template(
+            {
+                "type": "MPIJob",
+                "mpiJob": {
+                    "spec": {
+                        **MINIMAL_SPECS["MPIJob"],
+                        "mca": {"btl": "^openib"},
+                        "ssh": {"sshdPath": "/usr/sbin/sshd"},
+                        "mpiHome": "/usr/local",
+                    }
+                },
+            }
+        ),
+        id="mpi_job_fields",
     ),
     pytest.param(
         {**run({"workflowTemplateRef": "t"}), "status": {"phase": "Running", "resource": {}}},
@@ -1500,7 +1523,10 @@ ACCEPTED = [
                 "mpiJob": {
                     "metadata": {"labels": {"team": "ml"}},
                     "spec": {
-                        "worker": {"replicas": 2, "template": {"spec": {"containers": []}}},
+                        "worker": {
+                            "replicas": 2,
+                            "template": {"spec": {"containers": [container("mpi-worker")]}},
+                        },
                         "mca": {"btl": "^openib"},
                         "runPolicy": {"cleanUpWorkers": True},
                     },
@@ -1520,7 +1546,7 @@ ACCEPTED = [
                             replica("master", container(image="$(params.image)")),
                             replica("worker", container(image="$(params.image)")),
                         ],
-                        "successRules": [{"order": 1, "replicaStatus": [{"type": "master"}]}],
+                        "successRules": [{"master": [0]}, {"worker": [0]}],
                     }
                 },
             }

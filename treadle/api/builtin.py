@@ -1,20 +1,24 @@
 """The built-in kinds a user may create directly, typed as Kubernetes has them:
-`v1` Pod, ConfigMap, Secret and PersistentVolumeClaim, `batch/v1` Job, and the T9k
-jobs. Typed where admission checks them; each type lists its other Kubernetes
-fields in `UNTYPED_FIELDS`. Any other field is kept as written and reported as a
-warning (api/unknown.py), as in the workflow kinds.
+`v1` Pod, ConfigMap, Secret and PersistentVolumeClaim, `batch/v1` Job,
+`coordination.k8s.io/v1` Lease (where the controller's leader election lives), and
+the T9k jobs and SimpleMLService (api/t9k). Typed where admission checks them; each
+type lists its other Kubernetes fields in `UNTYPED_FIELDS`. Any other field is kept
+as written and reported as a warning (api/unknown.py), as in the workflow kinds.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+from pydantic_core import PydanticCustomError
 
 from .base import Open
-from .k8s import PodSpec, PodTemplateSpec, ResourceRequirements
+from .batch import BatchJobSpec
+from .k8s import PodSpec, ResourceRequirements
 from .meta import ObjectMeta
-from .template import JOB_FIELDS, T9K_JOB_API_VERSION, JobSpec
+from .t9k import T9K_MODELS
 
 
 class Pod(Open):
@@ -67,30 +71,6 @@ class PersistentVolumeClaim(Open):
     status: dict[str, Any] | None = None
 
 
-class BatchJobSpec(Open):
-    UNTYPED_FIELDS = frozenset(
-        {
-            "backoffLimitPerIndex",
-            "completionMode",
-            "managedBy",
-            "manualSelector",
-            "maxFailedIndexes",
-            "podFailurePolicy",
-            "podReplacementPolicy",
-            "selector",
-            "successPolicy",
-            "suspend",
-        }
-    )
-
-    template: PodTemplateSpec
-    parallelism: int | None = Field(default=None, ge=0)
-    completions: int | None = Field(default=None, ge=0)
-    backoff_limit: int | None = Field(default=None, ge=0)
-    active_deadline_seconds: int | None = Field(default=None, ge=0)
-    ttl_seconds_after_finished: int | None = Field(default=None, ge=0)
-
-
 class Job(Open):
     api_version: Literal["batch/v1"] = "batch/v1"
     kind: Literal["Job"] = "Job"
@@ -99,15 +79,39 @@ class Job(Open):
     status: dict[str, Any] | None = None
 
 
-class T9kJob(Open):
-    """Any of the eight T9k job kinds (`GenericJob`, `MPIJob` …). Its `spec` is not
-    reported yet (JobSpec)."""
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
 
-    api_version: Literal["batch.tensorstack.dev/v1beta1"] = "batch.tensorstack.dev/v1beta1"
-    kind: str
+
+def _rfc3339(text: str) -> str:
+    if not _RFC3339.fullmatch(text):
+        raise PydanticCustomError(
+            "rfc3339", 'must be an RFC 3339 time such as "2024-05-01T12:00:00.000000Z"'
+        )
+    return text
+
+
+MicroTime = Annotated[str, AfterValidator(_rfc3339)]
+"""A timestamp as Kubernetes writes a MicroTime: RFC 3339, usually to the microsecond."""
+
+
+class LeaseSpec(Open):
+    UNTYPED_FIELDS = frozenset({"preferredHolder", "strategy"})
+
+    holder_identity: str | None = None
+    lease_duration_seconds: int | None = Field(default=None, gt=0)
+    acquire_time: MicroTime | None = None
+    renew_time: MicroTime | None = None
+    lease_transitions: int | None = Field(default=None, ge=0)
+
+
+class Lease(Open):
+    """Held by one of several contenders at a time: leader election (the workflow
+    controller's is `treadle-system/controller`)."""
+
+    api_version: Literal["coordination.k8s.io/v1"] = "coordination.k8s.io/v1"
+    kind: Literal["Lease"] = "Lease"
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
-    spec: JobSpec
-    status: dict[str, Any] | None = None
+    spec: LeaseSpec = Field(default_factory=LeaseSpec)
 
 
 BUILTIN_MODELS: dict[tuple[str, str], type[BaseModel]] = {
@@ -116,7 +120,8 @@ BUILTIN_MODELS: dict[tuple[str, str], type[BaseModel]] = {
     ("v1", "Secret"): Secret,
     ("v1", "PersistentVolumeClaim"): PersistentVolumeClaim,
     ("batch/v1", "Job"): Job,
-    **{(T9K_JOB_API_VERSION, kind): T9kJob for kind in JOB_FIELDS},
+    ("coordination.k8s.io/v1", "Lease"): Lease,
+    **T9K_MODELS,
 }
 """(apiVersion, kind) -> the model an object of that kind is checked against."""
 
@@ -125,9 +130,10 @@ __all__ = [
     "BatchJobSpec",
     "ConfigMap",
     "Job",
+    "Lease",
+    "LeaseSpec",
     "PersistentVolumeClaim",
     "PersistentVolumeClaimSpec",
     "Pod",
     "Secret",
-    "T9kJob",
 ]

@@ -210,12 +210,3 @@ class PodSpec(Open):
 class PodTemplateSpec(Open):
     metadata: ObjectMeta | None = None
     spec: PodSpec
-
-
-class ReplicaSpec(Open):
-    """One replica group of a T9k job (`spec.replicaSpecs[]`). Only ever inside a
-    `JobSpec`, whose fields are not reported yet (api/template.py)."""
-
-    type: str | None = None
-    replicas: int | None = Field(default=None, ge=0)
-    template: PodTemplateSpec

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from .cron import CronWorkflowRun
 from .run import WorkflowRun
+from .t9k import SERVING_API_VERSION, SHORT_NAMES
 from .template import JOB_FIELDS, T9K_JOB_API_VERSION, WorkflowTemplate
 from .trigger import EventListener, WorkflowTrigger
 
@@ -69,7 +70,14 @@ BUILTIN_KINDS: tuple[KindInfo, ...] = (
     KindInfo("Event", "v1", "events", ("ev",)),
     KindInfo("Namespace", "v1", "namespaces", ("ns",), namespaced=False),
     KindInfo("Job", "batch/v1", "jobs"),
-    *(KindInfo(kind, T9K_JOB_API_VERSION, kind.lower() + "s") for kind in JOB_FIELDS),
+    KindInfo("Lease", "coordination.k8s.io/v1", "leases"),
+    *(
+        KindInfo(kind, T9K_JOB_API_VERSION, kind.lower() + "s", SHORT_NAMES[kind])
+        for kind in JOB_FIELDS
+    ),
+    KindInfo(
+        "SimpleMLService", SERVING_API_VERSION, "simplemlservices", SHORT_NAMES["SimpleMLService"]
+    ),
 )
 
 ALL_KINDS = WORKFLOW_KINDS + BUILTIN_KINDS

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field, GetJsonSchemaHandler, create_model
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from .base import Open, Strict, Text
-from .k8s import POD_SPEC_WITHOUT_CONTAINERS_FIELDS, Container, PodSpec, ReplicaSpec
+from .k8s import POD_SPEC_WITHOUT_CONTAINERS_FIELDS, Container, PodSpec
 from .meta import ObjectMeta
+from .t9k import JOB_SPECS
+from .t9k import T9K_JOB_API_VERSION as T9K_JOB_API_VERSION  # where it was always imported from
 
 TemplateType = Literal[
     "Pod",
@@ -45,8 +49,6 @@ TYPE_FIELDS: dict[str, str] = {
     **JOB_FIELDS,
 }
 """Template type -> the one spec field that must be set for it."""
-
-T9K_JOB_API_VERSION = "batch.tensorstack.dev/v1beta1"
 
 MAX_RETRIES = 100
 """The most `retries` a DAG node may ask for (docs/admission.md): each retry is a
@@ -144,22 +146,46 @@ class DagSpec(Strict):
     failure_strategy: FailureStrategy = "StopAllWorkflowTemplates"
 
 
-class JobSpec(Open):
-    """The `spec` of a T9k job: replica groups typed, the rest kept verbatim."""
+class JobSpecAsWritten(Open):
+    """The `spec` of a T9k job in a template, kept exactly as written. Substitution
+    may still have to give its values (`replicas: $(params.n)`), so it is checked
+    as a job of its kind by the template's rules (rules/template.py), which leave
+    such values for after substitution, as for a Resource template's manifest."""
 
-    # The job kinds' own specs are still to be typed (a separate change); until
-    # then no field under one is reported as unknown, since most of them are not
-    # modelled at all.
+    # Reported by those rules, against the kind's own model.
     REPORT_UNKNOWN = False
-
-    replica_specs: list[ReplicaSpec] | None = None
 
 
 class JobTemplate(Strict):
     """`metadata` + `spec` of a T9k job kind embedded in a template."""
 
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
-    spec: JobSpec
+    spec: JobSpecAsWritten
+
+
+class _SchemaOf:
+    """Describe a field in JSON Schema as `model` describes it, whatever type holds
+    it: an editor completes and checks a job template as a job of its kind."""
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        self.model = model
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(self.model.__pydantic_core_schema__)
+
+
+def _as_job(kind: str) -> _SchemaOf:
+    """Describe a `JobTemplate` as `metadata` and the `spec` of job kind `kind`."""
+    body = create_model(
+        f"{kind}Template",
+        __base__=Strict,
+        __doc__=f"`metadata` + `spec` of a {kind}.",
+        metadata=(ObjectMeta, Field(default_factory=ObjectMeta)),
+        spec=(JOB_SPECS[kind], ...),
+    )
+    return _SchemaOf(body)
 
 
 class WorkflowTemplateSpec(Strict):
@@ -172,14 +198,14 @@ class WorkflowTemplateSpec(Strict):
     seq_pod: SeqPodSpec | None = None
     resource: ResourceSpec | None = None
     dag: DagSpec | None = None
-    generic_job: JobTemplate | None = None
-    tensorflow_training_job: JobTemplate | None = None
-    pytorch_training_job: JobTemplate | None = None
-    xgboost_training_job: JobTemplate | None = None
-    colossalai_job: JobTemplate | None = None
-    deepspeed_job: JobTemplate | None = None
-    mpi_job: JobTemplate | None = None
-    beam_job: JobTemplate | None = None
+    generic_job: Annotated[JobTemplate, _as_job("GenericJob")] | None = None
+    tensorflow_training_job: Annotated[JobTemplate, _as_job("TensorFlowTrainingJob")] | None = None
+    pytorch_training_job: Annotated[JobTemplate, _as_job("PyTorchTrainingJob")] | None = None
+    xgboost_training_job: Annotated[JobTemplate, _as_job("XGBoostTrainingJob")] | None = None
+    colossalai_job: Annotated[JobTemplate, _as_job("ColossalAIJob")] | None = None
+    deepspeed_job: Annotated[JobTemplate, _as_job("DeepSpeedJob")] | None = None
+    mpi_job: Annotated[JobTemplate, _as_job("MPIJob")] | None = None
+    beam_job: Annotated[JobTemplate, _as_job("BeamJob")] | None = None
 
     def set_fields(self) -> list[str]:
         """The type-specific fields that are present, in wire names."""

@@ -1,8 +1,9 @@
 """Rules for the built-in kinds (api/builtin.py), created directly or from a
-Resource template's manifest: their shape, and the pod specs inside them.
+Resource template's manifest: their shape, and the pod specs inside them; the T9k
+jobs and SimpleMLService have rules of their own (rules/t9k.py).
 
-A kind Treadle has no model for (a SimpleMLService, a Deployment for a cluster) is
-only searched for `hostPath` volumes, wherever a `volumes` list holds one.
+A kind Treadle has no model for (a Deployment for a cluster) is only searched for
+`hostPath` volumes, wherever a `volumes` list holds one.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ import pydantic
 from ...core.names import config_key_errors
 from ...errors import FieldError, format_path
 from ..base import WIRE_CONTEXT
-from ..builtin import BUILTIN_MODELS, ConfigMap, Job, PersistentVolumeClaim, Pod, Secret, T9kJob
+from ..builtin import BUILTIN_MODELS, ConfigMap, Job, PersistentVolumeClaim, Pod, Secret
 from ..policy import HOST_PATH_REFUSED
 from ..structural import is_tag, structural_errors
 from ..unknown import unknown_fields
-from .pods import LITERAL, Scope, pod_errors, replica_errors, resources_errors
+from .pods import LITERAL, Scope, pod_errors, resources_errors
+from .t9k import t9k_errors
 
 _PRUNING_ROUNDS = 4
 
@@ -91,8 +93,6 @@ def _rules(obj: pydantic.BaseModel, scope: Scope) -> list[FieldError]:
         return pod_errors(obj.spec, "spec", scope)
     if isinstance(obj, Job):
         return pod_errors(obj.spec.template.spec, "spec.template.spec", scope)
-    if isinstance(obj, T9kJob):
-        return replica_errors(obj.spec.replica_specs or [], "spec.replicaSpecs", scope)
     if isinstance(obj, ConfigMap):
         errors = _keys(obj.data, "data") + _keys(obj.binary_data, "binaryData")
         errors += _base64(obj.binary_data, "binaryData")
@@ -107,7 +107,7 @@ def _rules(obj: pydantic.BaseModel, scope: Scope) -> list[FieldError]:
         return errors + _base64(obj.data, "data")
     if isinstance(obj, PersistentVolumeClaim) and obj.spec.resources is not None:
         return resources_errors(obj.spec.resources, "spec.resources", scope)
-    return []
+    return t9k_errors(obj, scope)
 
 
 def _keys(data: dict[str, str], field: str) -> list[FieldError]:

@@ -34,7 +34,6 @@ from ..k8s import (
     KeyToPath,
     PersistentVolumeClaimSource,
     PodSpec,
-    ReplicaSpec,
     ResourceRequirements,
     SecretSource,
     Volume,
@@ -113,22 +112,6 @@ def _not_init_names(
         for i, c in enumerate(containers)
         if c.name in init
     ]
-
-
-def replica_errors(
-    groups: Sequence[ReplicaSpec], path: str, scope: Scope = LITERAL
-) -> list[FieldError]:
-    """A T9k job's replica groups (`spec.replicaSpecs`): distinct types, each a pod."""
-    errors: list[FieldError] = []
-    seen: set[str] = set()
-    for i, group in enumerate(groups):
-        at = f"{path}[{i}]"
-        if group.type is not None:
-            if group.type in seen:
-                errors.append(FieldError(f"{at}.type", f'duplicate replica type "{group.type}"'))
-            seen.add(group.type)
-        errors += pod_errors(group.template.spec, f"{at}.template.spec", scope)
-    return errors
 
 
 def _shared(pod: PodSpec, path: str, scope: Scope) -> list[FieldError]:
@@ -294,7 +277,6 @@ __all__ = [
     "file_path_errors",
     "pod_errors",
     "quantity_errors",
-    "replica_errors",
     "seq_pod_errors",
     "source_errors",
     "volume_errors",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import yaml
 
 from ...core.selectors import SelectorSyntaxError, parse_field_selector
@@ -10,7 +12,9 @@ from ..documents import yaml_documents
 from ..policy import DEFAULT_POLICY, Policy
 from ..template import (
     JOB_FIELDS,
+    T9K_JOB_API_VERSION,
     TYPE_FIELDS,
+    JobTemplate,
     ResourceSpec,
     Rules,
     SeqPodSpec,
@@ -20,7 +24,7 @@ from .bindings import RefResolver
 from .builtin import object_errors
 from .common import reference_names, unique_names
 from .dag import validate_dag
-from .pods import LITERAL, Scope, absolute_path_errors, pod_errors, replica_errors, seq_pod_errors
+from .pods import LITERAL, Scope, absolute_path_errors, pod_errors, seq_pod_errors
 from .references import undeclared_references
 
 
@@ -70,9 +74,7 @@ def validate_template_spec(
         errors += validate_dag(body, spec, where, resolve)
         nodes = {n.name for n in body.templates}
     else:
-        groups = body.spec.replica_specs or []
-        at = f"{where}.spec.replicaSpecs"
-        errors += replica_errors(groups, at, Scope(policy, templated=True))
+        errors += job_template_errors(type_, body, where, Scope(policy, templated=True))
     errors += undeclared_references(spec, path, type_, nodes)
     return errors
 
@@ -135,6 +137,21 @@ def manifest_errors(manifest: str, path: str, scope: Scope = LITERAL) -> list[Fi
     return [
         (FieldWarning if isinstance(e, FieldWarning) else FieldError)(path, str(e))
         for e in object_errors(docs[0], scope)
+    ]
+
+
+def job_template_errors(
+    kind: str, job: JobTemplate, path: str, scope: Scope = LITERAL
+) -> list[FieldError]:
+    """A job-typed template's `{metadata, spec}` at `path` (`spec.mpiJob`): its spec
+    checked as a job of `kind` (rules/builtin.py, rules/t9k.py), each problem named
+    by its path in the template (`spec.mpiJob.spec.worker.replicas`). Before
+    substitution (`scope.templated`), values holding references are left for later,
+    as in a manifest. (`metadata` is typed by the template itself.)"""
+    doc = {"apiVersion": T9K_JOB_API_VERSION, "kind": kind, "spec": job.spec.dump()}
+    return [
+        dataclasses.replace(e, path=f"{path}.{e.path}" if e.path else path)
+        for e in object_errors(doc, scope)
     ]
 
 
