@@ -11,12 +11,12 @@ from treadle.core.pods import (
     RESULTS_DIR,
     SCRIPT_ENV,
     STEP,
-    HostPaths,
     build_pod,
     container_kinds,
     param_values,
     pod_name,
     script_text,
+    workspace_of_volume,
 )
 
 RUN: dict[str, Any] = {
@@ -137,13 +137,19 @@ def test_the_queue_is_passed_to_the_pod_as_a_scheduler_hint() -> None:
     assert pod["metadata"]["annotations"] == {"scheduling.tensorstack.dev/queue": "gpu"}
 
 
-def test_without_a_sandbox_paths_are_host_directories() -> None:
-    host = HostPaths({"data": "/h/vol"}, "/h/results")
-    pod = build_pod(RUN, SEQ, {}, PVC, host)
-    c = pod["spec"]["initContainers"][2]
-    assert c["args"] == ["echo 1 > /h/results/out; ls /h/vol"]
+def test_the_pod_names_no_host_directory() -> None:
+    """Whatever runs it, the pod is the one Kubernetes would be given: workspaces and
+    results are volumes of their own sources, seen at the container paths."""
+    pod = build_pod(RUN, SEQ, {}, PVC)
     vols = {v["name"]: v for v in pod["spec"]["volumes"]}
-    assert vols["ws-data"] == {"name": "ws-data", "hostPath": {"path": "/h/vol"}}
+    assert vols["t9k-results"] == {"name": "t9k-results", "emptyDir": {}}
+    assert not [v for v in vols.values() if "hostPath" in v]
+
+
+def test_a_workspace_volume_names_its_workspace() -> None:
+    pod = build_pod(RUN, SEQ, {}, PVC)
+    names = [v["name"] for v in pod["spec"]["volumes"]]
+    assert [workspace_of_volume(n) for n in names] == ["data", None]
 
 
 def with_init_containers(t: WorkflowTemplateSpec, *init: dict[str, Any]) -> WorkflowTemplateSpec:

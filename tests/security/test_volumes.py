@@ -239,7 +239,7 @@ def test_without_a_sandbox_a_workspace_sub_path_through_a_symlink_is_refused(
             engine, "reader", "touch $(workspaces.w.path)/pwned", pvc("data", subPath="esc")
         )
         assert run["status"]["phase"] == "Failed"
-        assert run["status"]["reason"] == "InvalidWorkspace"
+        assert run["status"]["reason"] == "CreateContainerConfigError"
         assert "esc" in run["status"]["message"]
         assert unchanged(outside)
     finally:

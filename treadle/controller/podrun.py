@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 from ..api.k8s import Container
@@ -15,77 +13,24 @@ from ..api.run import (
     StepStatus,
     WorkflowRunSpec,
     WorkflowRunStatus,
-    WorkspaceBinding,
 )
 from ..api.template import WorkflowTemplateSpec
-from ..core.names import is_dns1123_label
 from ..core.pods import (
     CONTAINER,
     INIT_CONTAINER,
     KIND_WORDS,
     STEP,
-    HostPaths,
     build_pod,
     container_kinds,
     pod_name,
 )
-from ..errors import AlreadyExists, BadRequest, NotFound
-from ..runtime import beneath
+from ..errors import AlreadyExists, NotFound
 from ..store.base import Obj
 from .context import Context
 from .handlers import Outcome
 
 STOP_DEADLINE_SECONDS = 1
 """Stopping a pod the Kubernetes way: shrink activeDeadlineSeconds so it is ended."""
-
-
-class WorkspaceError(Exception):
-    """A workspace binding that cannot be set up; the message says why."""
-
-
-def _host_paths(
-    ctx: Context, run: Obj, template: WorkflowTemplateSpec, bindings: list[WorkspaceBinding]
-) -> HostPaths | None:
-    """Without a sandbox, workspaces and results are used at host paths: each one's
-    subPath resolved beneath its volume now (never through a symlink out of it).
-    Raises WorkspaceError."""
-    if ctx.runtime.sandboxed:
-        return None
-    namespace = run["metadata"].get("namespace", "default")
-    scratch = ctx.home.scratch / run["metadata"]["uid"]
-    paths: dict[str, str] = {}
-    for b in bindings:
-        what = f'workspace "{b.name}"'
-        if not is_dns1123_label(b.name):
-            raise WorkspaceError(f"{what}: the name must be a DNS-1123 label")
-        try:
-            if b.persistent_volume_claim is not None:
-                root = ctx.home.ensure_volume(namespace, b.persistent_volume_claim.claim_name)
-            else:
-                root = scratch / f"ws-{b.name}"
-                root.mkdir(parents=True, exist_ok=True)
-        except BadRequest as exc:
-            raise WorkspaceError(f"{what}: {exc}") from None
-        except OSError as exc:
-            raise WorkspaceError(f"{what}: {beneath.describe(exc)}") from None
-        paths[b.name] = _beneath(root, b.sub_path or "", what)
-    results = scratch / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    return HostPaths(paths, str(results))
-
-
-def _beneath(root: Path, sub: str, what: str) -> str:
-    """The host path of `sub` beneath `root`, made if missing."""
-    names = sub.split("/")
-    if "\x00" in sub or sub.startswith("/") or ".." in names:
-        raise WorkspaceError(f'{what}: subPath "{sub}" must be a relative path without ".."')
-    top = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        return beneath.made_path(top, sub)
-    except OSError as exc:
-        raise WorkspaceError(f'{what}: subPath "{sub}" {beneath.describe(exc)}') from None
-    finally:
-        os.close(top)
 
 
 def _container_statuses(pod: Obj, template: WorkflowTemplateSpec) -> list[dict[str, Any]]:
@@ -204,15 +149,8 @@ def _succeeded(steps: list[StepStatus], seq: bool) -> str:
 
 class PodHandler:
     def preflight(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> str | None:
-        if ctx.runtime.sandboxed:
-            return None
-        spec = WorkflowRunSpec.model_validate(run.get("spec") or {})
-        for b in spec.workspaces:
-            if b.config_map is not None or b.secret is not None:
-                return (
-                    f'workspace "{b.name}": configMap and secret workspaces need the '
-                    "bubblewrap sandbox, which this host does not provide"
-                )
+        # What a host cannot give a pod (a workspace it has no sandbox for, a subPath
+        # that leads out of its volume) is the kubelet's to say, in the pod's status.
         return None
 
     def notes(self, template: WorkflowTemplateSpec) -> list[str]:
@@ -272,11 +210,7 @@ class PodHandler:
     def _create(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> Outcome:
         spec = WorkflowRunSpec.model_validate(run.get("spec") or {})
         params = {p.name: p.value for p in spec.params}
-        try:
-            host = _host_paths(ctx, run, template, spec.workspaces)
-        except WorkspaceError as exc:
-            return Outcome(phase="Failed", reason="InvalidWorkspace", message=str(exc))
-        pod = build_pod(run, template, params, spec.workspaces, host)
+        pod = build_pod(run, template, params, spec.workspaces)
         pod["metadata"]["ownerReferences"] = [owner_reference(run)]
         try:
             ctx.store.create(pod)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ..api.objects import RUN_LABEL, label_value
@@ -19,6 +18,7 @@ from .substitution import substitute
 WORKSPACES_ROOT = "/t9k/workspaces"
 RESULTS_DIR = "/t9k/results"
 RESULTS_VOLUME = "t9k-results"
+WORKSPACE_VOLUME_PREFIX = "ws-"
 SCRIPT_ENV = "T9K_SCRIPT"
 SCRIPT_PROLOGUE = "#!/bin/bash\nset -e\n"
 QUEUE_ANNOTATION = "scheduling.tensorstack.dev/queue"
@@ -41,15 +41,6 @@ KIND_WORDS = {INIT_CONTAINER: "init container", STEP: "step", CONTAINER: "contai
 """The kinds of entry in a run's `status.steps`, and how messages name them."""
 
 
-@dataclass(frozen=True)
-class HostPaths:
-    """Where workspaces and results live when the runtime cannot mount at the
-    pod's own paths: both become hostPath volumes at these directories."""
-
-    workspaces: Mapping[str, str]
-    results: str
-
-
 def script_text(script: str) -> str:
     """A script as it runs: with the bash prologue unless it names its interpreter."""
     return script if script.startswith("#!") else SCRIPT_PROLOGUE + script
@@ -64,27 +55,32 @@ def param_values(spec: WorkflowTemplateSpec, given: Mapping[str, str]) -> dict[s
     return out
 
 
-def workspace_paths(spec: WorkflowTemplateSpec, host: HostPaths | None = None) -> dict[str, str]:
-    if host is not None:
-        return dict(host.workspaces)
+def workspace_paths(spec: WorkflowTemplateSpec) -> dict[str, str]:
+    """Where each declared workspace appears in the pod's containers."""
     return {w.name: w.mount_path or f"{WORKSPACES_ROOT}/{w.name}" for w in spec.workspaces}
 
 
-def reference_values(
-    spec: WorkflowTemplateSpec, params: Mapping[str, str], host: HostPaths | None = None
-) -> dict[str, str]:
-    """The values of every `$(…)` a Pod or SeqPod template may use."""
+def reference_values(spec: WorkflowTemplateSpec, params: Mapping[str, str]) -> dict[str, str]:
+    """The values of every `$(…)` a Pod or SeqPod template may use: the paths are
+    the pod's own, wherever the cluster keeps the volumes behind them."""
     values = {f"params.{k}": v for k, v in param_values(spec, params).items()}
-    for name, path in workspace_paths(spec, host).items():
+    for name, path in workspace_paths(spec).items():
         values[f"workspaces.{name}.path"] = path
-    results_dir = host.results if host else RESULTS_DIR
     for r in spec.results:
-        values[f"results.{r.name}.path"] = f"{results_dir}/{r.name}"
+        values[f"results.{r.name}.path"] = f"{RESULTS_DIR}/{r.name}"
     return values
 
 
 def _volume_name(workspace: str) -> str:
-    return "ws-" + re.sub(r"[^a-z0-9-]", "-", workspace.lower())[:60]
+    return WORKSPACE_VOLUME_PREFIX + re.sub(r"[^a-z0-9-]", "-", workspace.lower())[:60]
+
+
+def workspace_of_volume(volume: str) -> str | None:
+    """The workspace a volume of `build_pod` holds (as its name spells it: lower
+    case, at most 60 characters), or None for a volume of the template's own."""
+    if volume.startswith(WORKSPACE_VOLUME_PREFIX):
+        return volume[len(WORKSPACE_VOLUME_PREFIX) :] or None
+    return None
 
 
 def _workspace_volume(binding: WorkspaceBinding) -> dict[str, Any]:
@@ -123,16 +119,19 @@ def build_pod(
     spec: WorkflowTemplateSpec,
     params: Mapping[str, str],
     bindings: Sequence[WorkspaceBinding],
-    host: HostPaths | None = None,
 ) -> dict[str, Any]:
     """The pod for `run` (a WorkflowRun in wire form) of a Pod or SeqPod template.
 
     SeqPod steps become init containers, which run in order and stop at the first
     failure: exactly the SeqPod contract. The template's own init containers go
     before them, so they run first, as in a Pod (SPEC §3.2).
+
+    The pod is the one a Kubernetes cluster would be given, whatever runs it: its
+    paths are the container paths, its volumes the bindings' own sources. A kubelet
+    without a sandbox maps those paths to host directories itself.
     """
     meta = run["metadata"]
-    values = reference_values(spec, params, host)
+    values = reference_values(spec, params)
     decls = {w.name: w for w in spec.workspaces}
     volumes: list[dict[str, Any]] = []
     mounts: list[dict[str, Any]] = []
@@ -141,24 +140,16 @@ def build_pod(
         if decl is None:
             continue
         path = values[f"workspaces.{binding.name}.path"]
-        if host is not None:
-            volumes.append({"name": _volume_name(binding.name), "hostPath": {"path": path}})
-            mount: dict[str, Any] = {"name": _volume_name(binding.name), "mountPath": path}
-        else:
-            volumes.append({"name": _volume_name(binding.name), **_workspace_volume(binding)})
-            mount = {"name": _volume_name(binding.name), "mountPath": path}
-            if binding.sub_path:
-                mount["subPath"] = binding.sub_path
+        volumes.append({"name": _volume_name(binding.name), **_workspace_volume(binding)})
+        mount: dict[str, Any] = {"name": _volume_name(binding.name), "mountPath": path}
+        if binding.sub_path:
+            mount["subPath"] = binding.sub_path
         if decl.read_only:
             mount["readOnly"] = True
         mounts.append(mount)
     if spec.results:
-        if host is not None:
-            volumes.append({"name": RESULTS_VOLUME, "hostPath": {"path": host.results}})
-            mounts.append({"name": RESULTS_VOLUME, "mountPath": host.results})
-        else:
-            volumes.append({"name": RESULTS_VOLUME, "emptyDir": {}})
-            mounts.append({"name": RESULTS_VOLUME, "mountPath": RESULTS_DIR})
+        volumes.append({"name": RESULTS_VOLUME, "emptyDir": {}})
+        mounts.append({"name": RESULTS_VOLUME, "mountPath": RESULTS_DIR})
 
     if spec.effective_type == "SeqPod":
         assert spec.seq_pod is not None

@@ -4,14 +4,22 @@ an operator of the Manager (controller/operator.py), acting through its fenced h
 
 Whatever is stored, a pod ends in a status saying why it cannot run rather than in a
 reconciler failing on it again and again: a pod of the wrong shape fails with reason
-`InvalidSpec`, one whose ConfigMaps or Secrets cannot be used with
-`CreateContainerConfigError`, one that cannot be set up (a volume name that is not
-one, a subPath that climbs) with `StartError`.
+`InvalidSpec`; one whose ConfigMaps or Secrets cannot be used, or a workspace of a
+run that cannot be set up (a claim name that is not one, a subPath that leads out of
+its volume, a configMap or secret without the sandbox), with
+`CreateContainerConfigError`; any other that cannot be set up (a volume name that is
+not one, a subPath that climbs) with `StartError`.
 
 Volumes stay inside their roots: a PVC is `Home.volume(namespace, claim)`; a subPath
-is resolved by the runtime, beneath its volume, when the container starts; the files
-of configMap and secret volumes are written, and results read, beneath their
-directory, never through a symlink.
+is resolved beneath its volume, never through a symlink out of it (by the runtime
+when the container starts, or here without a sandbox); the files of configMap and
+secret volumes are written, and results read, beneath their directory, never
+through a symlink.
+
+The pod is stored as a Kubernetes cluster would be given it, with container paths
+only. Where the runtime has no sandbox to show each volume at its mount path, the
+plan gives every mount its host directory and the container's strings name those
+directories in place of the mount paths (`hostpaths.py`).
 """
 
 from __future__ import annotations
@@ -28,13 +36,21 @@ from typing import Any
 
 from ..controller.context import Context, parse_time
 from ..controller.operator import GroupKind, Loop, Operator
-from ..core.pods import RESULTS_VOLUME
+from ..core.pods import RESULTS_VOLUME, workspace_of_volume
 from ..core.quantity import memory_bytes
 from ..errors import BadRequest, Conflict, NotFound
 from ..runtime import beneath
 from ..runtime.base import ContainerPlan, ContainerState, Mount, PodObservation, PodPlan
 from ..store.base import Obj
-from .podfiles import ConfigError, data_of, plain_relative, read_results, write_beneath
+from .hostpaths import HostPaths, MountPathError, mount_point
+from .podfiles import (
+    ConfigError,
+    data_of,
+    made_beneath,
+    plain_relative,
+    read_results,
+    write_beneath,
+)
 from .podshape import pod_problems
 
 log = logging.getLogger("treadle.controller")  # one log for all of the controller
@@ -52,6 +68,25 @@ DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 class StartError(Exception):
     """The pod cannot be started as written; the message says why."""
+
+
+class WorkspaceError(ConfigError):
+    """A workspace of a run cannot be set up; the message names the workspace, as
+    the run's own message says it."""
+
+
+def _named(volume: str) -> str:
+    """`workspace "data"` for a run's workspace volume, else `volume "name"`."""
+    workspace = workspace_of_volume(volume)
+    return f'workspace "{workspace}"' if workspace is not None else f'volume "{volume}"'
+
+
+def _volume_error(volume: str, message: str) -> Exception:
+    """The error for `message` about volume `volume`: a workspace's failure is a
+    config error, as the run reports it; any other volume's a start error."""
+    if workspace_of_volume(volume) is not None:
+        return WorkspaceError(f"{_named(volume)}: {message}")
+    return StartError(f"{_named(volume)}: {message}")
 
 
 def _poll_interval(age: float) -> float:
@@ -234,21 +269,44 @@ class Kubelet(Operator):
             containers=[self._container(pod, c, volumes) for c in spec.get("containers") or []],
         )
 
+    def _unsandboxed(self) -> bool:
+        """Whether mounts must be given at their host directories (no sandbox)."""
+        return not self.ctx.runtime.sandboxed
+
     def _volumes(self, pod: Obj) -> dict[str, Path]:
         namespace = pod["metadata"].get("namespace", "default")
+        spec = pod.get("spec") or {}
+        mounted = {
+            m["name"]
+            for key in ("initContainers", "containers")
+            for c in spec.get(key) or []
+            for m in c.get("volumeMounts") or []
+        }
         paths: dict[str, Path] = {}
-        for volume in (pod.get("spec") or {}).get("volumes") or []:
+        for volume in spec.get("volumes") or []:
             name = volume["name"]
+            if (
+                self._unsandboxed()
+                and name in mounted
+                and ("configMap" in volume or "secret" in volume)
+            ):
+                # Kubernetes shows these read-only and apart from every other pod;
+                # at a host path nothing could keep a step from changing them.
+                kinds = "workspaces" if workspace_of_volume(name) else "volumes"
+                raise ConfigError(
+                    f"{_named(name)}: configMap and secret {kinds} need the bubblewrap "
+                    "sandbox, which this host does not provide"
+                )
             if "persistentVolumeClaim" in volume:
                 claim = volume["persistentVolumeClaim"]["claimName"]
                 try:
                     path = self.ctx.home.ensure_volume(namespace, claim)
                 except BadRequest as exc:
-                    raise StartError(f'volume "{name}": {exc}') from None
+                    raise _volume_error(name, str(exc)) from None
                 except OSError as exc:
-                    raise StartError(
-                        f'volume "{name}": claim "{claim}": {beneath.describe(exc)}'
-                    ) from None
+                    if workspace_of_volume(name):
+                        raise _volume_error(name, beneath.describe(exc)) from None
+                    raise _volume_error(name, f'claim "{claim}": {beneath.describe(exc)}') from None
             elif "emptyDir" in volume:
                 path = self._scratch(pod) / name
                 path.mkdir(parents=True, exist_ok=True)
@@ -308,7 +366,6 @@ class Kubelet(Operator):
 
     def _container(self, pod: Obj, c: dict[str, Any], volumes: dict[str, Path]) -> ContainerPlan:
         name = c["name"]
-        argv = [str(a) for a in (c.get("command") or [])] + [str(a) for a in c.get("args") or []]
         if not c.get("command"):
             raise StartError(
                 f'container "{name}" has no command: embedded mode runs commands '
@@ -316,18 +373,32 @@ class Kubelet(Operator):
                 f'"{c.get("image", "")}"'
             )
         mounts = []
+        host: dict[str, str] = {}
         for m in c.get("volumeMounts") or []:
-            if m["name"] not in volumes:
-                raise StartError(f'container "{name}": unknown volume "{m["name"]}"')
+            volume = m["name"]
+            if volume not in volumes:
+                raise StartError(f'container "{name}": unknown volume "{volume}"')
             sub = m.get("subPath") or ""
             if not plain_relative(sub):
-                raise StartError(
-                    f'container "{name}": subPath "{sub}" must be a relative path without ".."'
-                )
-            # Resolved when the container starts, beneath the volume (`runtime/binds.py`).
-            mounts.append(
-                Mount(str(volumes[m["name"]]), m["mountPath"], bool(m.get("readOnly")), sub)
-            )
+                problem = f'subPath "{sub}" must be a relative path without ".."'
+                if workspace_of_volume(volume):
+                    raise _volume_error(volume, problem)
+                raise StartError(f'container "{name}": {problem}')
+            read_only = bool(m.get("readOnly"))
+            if self._unsandboxed():
+                try:
+                    point = mount_point(m["mountPath"])
+                except MountPathError as exc:
+                    raise StartError(f'container "{name}": {exc}') from None
+                source = self._host_dir(name, volume, volumes[volume], sub)
+                host[point] = source
+                mounts.append(Mount(source, source, read_only))
+            else:
+                # Resolved when the container starts, beneath the volume (`runtime/binds.py`).
+                mounts.append(Mount(str(volumes[volume]), m["mountPath"], read_only, sub))
+        if host:
+            c = HostPaths(host).container(c)
+        argv = [str(a) for a in c["command"]] + [str(a) for a in c.get("args") or []]
         limit = ((c.get("resources") or {}).get("limits") or {}).get("memory")
         return ContainerPlan(
             name=name,
@@ -338,6 +409,18 @@ class Kubelet(Operator):
             mounts=mounts,
             memory_limit_bytes=memory_bytes(str(limit)) if limit is not None else None,
         )
+
+    def _host_dir(self, container: str, volume: str, root: Path, sub: str) -> str:
+        """The host directory a mount of `volume` (at directory `root`) shows:
+        `sub` resolved beneath it now, there being no later moment that would be
+        safer without a sandbox, nor a boundary to keep."""
+        try:
+            return made_beneath(root, sub)
+        except OSError as exc:
+            problem = f'subPath "{sub}" {beneath.describe(exc)}'
+            if workspace_of_volume(volume):
+                raise _volume_error(volume, problem) from None
+            raise StartError(f'container "{container}": {problem}') from None
 
     def _env(self, pod: Obj, c: dict[str, Any]) -> dict[str, str]:
         meta = pod["metadata"]

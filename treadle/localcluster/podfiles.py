@@ -1,7 +1,8 @@
 """The files of a pod's volumes the kubelet itself touches: the data of ConfigMaps and
-Secrets written into their volumes, and the results read back out.
+Secrets written into their volumes, the results read back out, and (without a
+sandbox) the directory a subPath names.
 
-Both happen on the host, in directories a step can write to, so both work from a
+All happen on the host, in directories a step can write to, so both work from a
 directory fd (`runtime/beneath.py`) and never follow a symlink: a file written lands
 beneath its volume, and a result is read only from a regular file in the results
 directory, never from a host file a step aimed a symlink at.
@@ -57,6 +58,18 @@ def data_of(obj: Obj, kind: str, name: str) -> dict[str, bytes]:
         files.update({k: str(v).encode() for k, v in sections["data"].items()})
     files.update({k: str(v).encode() for k, v in sections["stringData"].items()})
     return files
+
+
+def made_beneath(root: Path, sub: str) -> str:
+    """The host path of directory `sub` beneath volume directory `root`, made if
+    missing: resolved from an fd of `root`, so no symlink or `..` on the way leads
+    out of it (one staying beneath is followed, as a sandbox's mount follows it).
+    For a runtime without a sandbox, which can only be given a path. Raises OSError."""
+    top = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        return beneath.made_path(top, sub)
+    finally:
+        os.close(top)
 
 
 def write_beneath(top: int, rel: str, data: bytes) -> None:
