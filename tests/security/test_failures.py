@@ -10,6 +10,7 @@ directory at the same time; users see one line naming the directory and the caus
 from __future__ import annotations
 
 import errno
+import json
 import os
 import signal
 import sqlite3
@@ -28,6 +29,13 @@ from tests.support import TREADLE, treadle_cli
 from treadle.client.embedded import EmbeddedClient
 from treadle.config import Home
 from treadle.controller import manager as manager_module
+from treadle.controller.leader import (
+    CONTROLLER_LEASE,
+    LEASE_KIND,
+    LeaderLease,
+    Record,
+    lease_holder,
+)
 from treadle.controller.manager import holder_id
 from treadle.errors import DiskFull, LeaseLost, storage_error
 from treadle.localcluster.home import manager_for_home
@@ -35,7 +43,6 @@ from treadle.runtime.base import PodPlan
 from treadle.runtime.local import LocalRuntime
 from treadle.server.controller import ControllerRunner
 from treadle.store.base import Obj
-from treadle.store.lease import CONTROLLER_LEASE, Lease
 from treadle.store.sqlite import SqliteStore
 
 GV = "batch.tensorstack.dev/v1beta1"
@@ -240,8 +247,7 @@ def test_a_full_disk_stops_the_controller_before_its_lease_can_expire(
     finally:
         controller.kill()
     stopped = time.time()
-    with closing(sqlite3.connect(home / "treadle.db")) as db:  # reads need no space
-        renewed_at, ttl = db.execute("SELECT renewed_at, ttl FROM leases").fetchone()
+    lease = _stored_lease(home / "treadle.db")  # reads need no space
     assert controller.returncode == 1
     assert "Traceback" not in errors
     last = errors.strip().splitlines()[-1]
@@ -250,7 +256,8 @@ def test_a_full_disk_stops_the_controller_before_its_lease_can_expire(
     )
     assert last.endswith("; stopped")
     assert stopped - filled < manager_module.RENEW_EVERY + 2
-    assert stopped < renewed_at + ttl  # nobody else could have taken it yet
+    assert lease.renewed is not None and lease.duration is not None
+    assert stopped < lease.renewed + lease.duration  # nobody else could have taken it yet
 
 
 def test_a_controller_cannot_start_on_a_full_disk_and_says_why(small_disk: SmallDisk) -> None:
@@ -269,8 +276,9 @@ def test_a_controller_cannot_start_on_a_full_disk_and_says_why(small_disk: Small
 
 def test_a_lease_renews_again_once_the_full_disk_has_room(small_disk: SmallDisk) -> None:
     """A renewal that failed for want of space leaves the lease unsure but usable:
-    the same connection renews it once there is space again."""
-    lease = Lease(small_disk.home / "treadle.db", CONTROLLER_LEASE, "a", 15)
+    the same store renews it once there is space again."""
+    store = SqliteStore(small_disk.home / "treadle.db")
+    lease = LeaderLease(store, CONTROLLER_LEASE, "a", 15)
     try:
         assert lease.acquire()
         small_disk.fill()
@@ -281,25 +289,32 @@ def test_a_lease_renews_again_once_the_full_disk_has_room(small_disk: SmallDisk)
         assert lease.renew()
         assert lease.held()
     finally:
-        lease.close()
+        store.close()
+
+
+def _stored_lease(database: Path) -> Record:
+    """The controller lease as stored, read with plain SQLite (no write at all)."""
+    with closing(sqlite3.connect(database)) as db:
+        (body,) = db.execute("SELECT body FROM objects WHERE kind = ?", (LEASE_KIND,)).fetchone()
+    return Record.of(json.loads(body))
 
 
 class _Witness:
-    """Checks, around every act of one controller, that the lease row names it."""
+    """Checks, around every act of one controller, that the stored lease names it."""
 
     def __init__(self, database: Path, holder: str) -> None:
-        self._observer = Lease(database, CONTROLLER_LEASE, "", 1.0)
+        self._observer = SqliteStore(database)
         self._holder = holder
         self.acts = 0
         self.violations: list[str] = []
         self._lock = threading.Lock()
 
     def around(self, what: str, act: Callable[[], Any]) -> Any:
-        before = self._observer.holder()
+        before = lease_holder(self._observer)
         try:
             return act()
         finally:
-            after = self._observer.holder()
+            after = lease_holder(self._observer)
             with self._lock:
                 self.acts += 1
                 if before != self._holder or after != self._holder:
@@ -312,10 +327,15 @@ class _Witness:
 class _WitnessedStore(SqliteStore):
     witness: _Witness
 
+    # Writing the lease itself is how a controller comes to hold it, not an act.
     def create(self, obj: Obj) -> Obj:
+        if obj.get("kind") == LEASE_KIND:
+            return super().create(obj)
         return self.witness.around("create", lambda: super(_WitnessedStore, self).create(obj))
 
     def update(self, obj: Obj) -> Obj:
+        if obj.get("kind") == LEASE_KIND:
+            return super().update(obj)
         return self.witness.around("update", lambda: super(_WitnessedStore, self).update(obj))
 
     def update_status(self, obj: Obj) -> Obj:
@@ -422,7 +442,8 @@ def test_a_controller_whose_lease_is_taken_acts_no_more(
     assert manager.try_start()
     # A clock a minute ahead sees the lease expired, as a process would after a
     # pause of a minute: it takes it.
-    thief = Lease(home.database, CONTROLLER_LEASE, "thief", 15, clock=lambda: time.time() + 60)
+    thief_store = SqliteStore(home.database)
+    thief = LeaderLease(thief_store, CONTROLLER_LEASE, "thief", 15, clock=lambda: time.time() + 60)
     try:
         assert thief.acquire()
         manager.wait_stopped(timeout=5)
@@ -437,7 +458,7 @@ def test_a_controller_whose_lease_is_taken_acts_no_more(
         assert manager.ctx.runtime.units() == []
     finally:
         manager.stop()
-        thief.close()
+        thief_store.close()
 
 
 def test_a_controller_whose_renewals_stall_acts_no_more(
@@ -545,8 +566,7 @@ def test_sigterm_stops_the_controller_in_order(tmp_path: Path) -> None:
     _, errors = controller.communicate(timeout=30)
     assert controller.returncode == 0, errors
     assert "Traceback" not in errors, errors
-    with closing(sqlite3.connect(home / "treadle.db")) as db:  # released, not left to expire
-        assert db.execute("SELECT holder FROM leases").fetchall() == []
+    assert _stored_lease(home / "treadle.db").holder is None  # released, not left to expire
 
 
 def test_an_idle_controller_exits_by_itself_once_the_work_is_done(tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 
 from treadle.config import Home
+from treadle.controller.leader import CONTROLLER_LEASE, LeaderLease
 from treadle.controller.manager import LEASE_TTL
-from treadle.store.lease import CONTROLLER_LEASE, Lease
 from treadle.store.sqlite import SqliteStore
 
 from .conftest import serve
@@ -120,7 +120,7 @@ def test_server_on_a_public_address_prints_its_new_token_once(tmp_path: Path) ->
 def test_server_waits_for_the_lease_then_takes_over(tmp_path: Path) -> None:
     home = Home(tmp_path / "home").ensure()
     store = SqliteStore(home.database)
-    other = Lease(store, CONTROLLER_LEASE, "elsewhere:1", LEASE_TTL)
+    other = LeaderLease(store, CONTROLLER_LEASE, "elsewhere:1", LEASE_TTL)
     assert other.acquire()
     try:
         with serve(home.root) as s, s.client() as c:
@@ -131,5 +131,4 @@ def test_server_waits_for_the_lease_then_takes_over(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "the server never took over"
                 time.sleep(0.2)
     finally:
-        other.close()
         store.close()
