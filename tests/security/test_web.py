@@ -28,6 +28,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin
 
 from tests.server.conftest import WF, Served, serve, start_run, wait_for
+from treadle.api.objects import SYSTEM_NAMESPACE
+from treadle.core.tokens import NamespaceToken, digest, secret_name, token_secret
+from treadle.errors import ValidationError
 from treadle.server.tokens import TokenStore
 from treadle.server.webguard import HostPolicy
 
@@ -390,12 +393,12 @@ def routes(app: Any) -> Iterator[tuple[str, str]]:
             yield method, route.path
 
 
-def concrete(path: str) -> str:
-    """A path of `path`'s template that points into namespace OTHER."""
+def concrete(path: str, namespace: str = OTHER) -> str:
+    """A path of `path`'s template that points into `namespace`."""
     api = path.startswith("/api/")
     values = {
-        "namespace": OTHER,
-        "name": OTHER if path == "/api/v1/namespaces/{name}" else "x",
+        "namespace": namespace,
+        "name": namespace if path == "/api/v1/namespaces/{name}" else "x",
         "version": "v1" if api else "v1beta1",
         "group": "batch.tensorstack.dev",
         "plural": "secrets" if api else "workflowruns",
@@ -413,18 +416,17 @@ def test_every_route_is_listed_for_the_namespace_token_check(served: Served) -> 
     assert len(found) > 40
 
 
-def test_a_namespace_token_reaches_no_other_namespace_on_any_route(served: Served) -> None:
-    tokens = TokenStore(served.home.database)
-    try:
-        token, _ = tokens.create(OWN, "write")
-    finally:
-        tokens.close()
+@pytest.mark.parametrize("other", [OTHER, SYSTEM_NAMESPACE])
+def test_a_namespace_token_reaches_no_other_namespace_on_any_route(
+    served: Served, other: str
+) -> None:
+    token, _ = TokenStore(served.state.store).create(OWN, "write")
     answers: dict[tuple[str, str], int] = {}
     with served.client(token) as c:
         for method, template in routes(served.app):
             if template in OPEN_PATHS:
                 continue
-            path = concrete(template)
+            path = concrete(template, other)
             if method == "WS":
                 url = served.url.replace("http://", "ws://") + path + f"?token={token}"
                 answers[method, template] = ws_refusal(served, url)
@@ -436,6 +438,86 @@ def test_a_namespace_token_reaches_no_other_namespace_on_any_route(served: Serve
     assert all(code == 200 for code in allowed.values()), allowed
     refused = {k: v for k, v in answers.items() if k not in SHARED and v != 403}
     assert refused == {}, refused
+
+
+# -- the reserved namespace, where the namespace tokens are kept ----------------------
+
+SYSTEM_SECRETS = f"/api/v1/namespaces/{SYSTEM_NAMESPACE}/secrets"
+
+
+@pytest.fixture(scope="module")
+def own_token(served: Served) -> str:
+    """A write token of namespace OWN: the strongest a namespace token gets."""
+    token, _ = TokenStore(served.state.store).create(OWN, "write")
+    return token
+
+
+def own_secret_name(token: str) -> str:
+    return secret_name(digest(token))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        SYSTEM_SECRETS,
+        f"{SYSTEM_SECRETS}?watch=true",
+        f"{SYSTEM_SECRETS}?labelSelector=treadle.dev/token-namespace%3D{OWN}",
+        "/api/v1/secrets",
+        "/api/v1/secrets?watch=true",
+        f"/api/v1/secrets?fieldSelector=metadata.namespace%3D{SYSTEM_NAMESPACE}",
+    ],
+    ids=["list", "watch", "list-own", "list-all", "watch-all", "list-all-selected"],
+)
+def test_a_namespace_token_cannot_list_or_watch_the_token_secrets(
+    served: Served, own_token: str, path: str
+) -> None:
+    with served.client(own_token) as c:
+        r = c.get(path)
+    assert r.status_code == 403, r.text
+    assert "sha256" not in r.text
+
+
+def test_a_namespace_token_cannot_read_its_own_secret(served: Served, own_token: str) -> None:
+    with served.client(own_token) as c:
+        r = c.get(f"{SYSTEM_SECRETS}/{own_secret_name(own_token)}")
+    assert r.status_code == 403 and "sha256" not in r.text
+
+
+def test_a_namespace_token_cannot_mint_a_token(served: Served, own_token: str) -> None:
+    minted = "a-token-of-my-choosing"
+    record = NamespaceToken("0badf00d", OTHER, "write", "2025-01-01T00:00:00Z")
+    forged = token_secret(record, digest(minted), keep_created=True)
+    with served.client(own_token) as c:
+        assert c.post(SYSTEM_SECRETS, json=forged).status_code == 403
+    with served.client(minted) as c:
+        assert c.get(f"/api/v1/namespaces/{OTHER}/secrets").status_code == 401
+
+
+def test_a_namespace_token_cannot_change_or_revoke_its_secret(
+    served: Served, own_token: str
+) -> None:
+    path = f"{SYSTEM_SECRETS}/{own_secret_name(own_token)}"
+    widened = {"metadata": {"labels": {"treadle.dev/token-namespace": OTHER}}}
+    with served.client(own_token) as c:
+        assert c.patch(path, json=widened).status_code == 403
+        assert c.put(path, json={"metadata": {"name": "x"}}).status_code == 403
+        assert c.delete(path).status_code == 403
+        assert c.get(f"/api/v1/namespaces/{OWN}/secrets").status_code == 200
+        assert c.get(f"/api/v1/namespaces/{OTHER}/secrets").status_code == 403
+
+
+def test_no_namespace_token_is_made_for_the_reserved_namespace(served: Served) -> None:
+    with pytest.raises(ValidationError, match="reserved"):
+        TokenStore(served.state.store).create(SYSTEM_NAMESPACE, "write")
+
+
+def test_the_admin_reads_the_token_secrets_and_finds_only_digests(
+    served: Served, http: httpx.Client, own_token: str
+) -> None:
+    r = http.get(f"{SYSTEM_SECRETS}/{own_secret_name(own_token)}")
+    assert r.status_code == 200
+    assert own_token not in r.text
+    assert r.json()["type"] == "treadle.dev/api-token"
 
 
 # -- the owner's clients get the token without asking --------------------------------

@@ -15,9 +15,13 @@ import httpx
 import pytest
 import websockets.sync.client
 
+from tests.store.test_legacy_tokens import READER, write_old_tokens
 from tests.support import free_port
+from treadle.api.objects import SYSTEM_NAMESPACE
 from treadle.cli import state as cli_state
+from treadle.config import Home
 from treadle.server.tokens import TokenStore
+from treadle.store.sqlite import SqliteStore
 
 from .conftest import Served, serve
 
@@ -40,11 +44,8 @@ def admin(guarded: Served) -> str:
 
 
 def namespace_token(served: Served, namespace: str, access: str) -> str:
-    tokens = TokenStore(served.home.database)
-    try:
-        secret, _ = tokens.create(namespace, "write" if access == "write" else "read")
-    finally:
-        tokens.close()
+    tokens = TokenStore(served.state.store)
+    secret, _ = tokens.create(namespace, "write" if access == "write" else "read")
     return secret
 
 
@@ -185,6 +186,44 @@ def test_token_create_command_makes_a_working_token(guarded: Served, tmp_path: P
     with guarded.client(token) as c:
         assert c.get("/api/v1/namespaces/team-cli/configmaps").status_code == 200
         assert c.post("/api/v1/namespaces/team-cli/configmaps", json=CM).status_code == 403
+
+
+def treadle_token(served: Served, *args: str) -> subprocess.CompletedProcess[str]:
+    """`treadle token …` on the server's data directory, as another process."""
+    command = [*TREADLE, "--home", str(served.home.root), "token", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+def test_a_token_revoked_from_the_cli_is_refused_at_once(guarded: Served) -> None:
+    token, record = TokenStore(guarded.state.store).create("team-rv", "read")
+    with guarded.client(token) as c:
+        assert c.get("/api/v1/namespaces/team-rv/configmaps").status_code == 200
+        done = treadle_token(guarded, "revoke", record.id)
+        assert done.returncode == 0 and f"token {record.id} revoked" in done.stdout
+        assert c.get("/api/v1/namespaces/team-rv/configmaps").status_code == 401
+
+
+def test_token_list_command_shows_ids_and_never_tokens(guarded: Served) -> None:
+    token, record = TokenStore(guarded.state.store).create("team-ls", "write", "ci")
+    done = treadle_token(guarded, "list")
+    assert done.returncode == 0, done.stderr
+    assert record.id in done.stdout and token not in done.stdout
+
+
+def test_no_token_is_made_for_the_servers_own_namespace(guarded: Served) -> None:
+    done = treadle_token(guarded, "create", SYSTEM_NAMESPACE, "--write")
+    assert done.returncode != 0
+    assert "reserved" in done.stdout + done.stderr
+
+
+def test_a_server_on_an_older_data_directory_accepts_its_tokens(tmp_path: Path) -> None:
+    home = Home(tmp_path / "home").ensure()
+    SqliteStore(home.database).close()
+    write_old_tokens(home.database, ("reader-token", READER))
+    with serve(home.root, run_controller=False) as s, s.client("reader-token") as c:
+        assert c.get(f"/api/v1/namespaces/{READER.namespace}/configmaps").status_code == 200
+        r = c.post(f"/api/v1/namespaces/{READER.namespace}/configmaps", json=CM)
+        assert r.status_code == 403
 
 
 # -- how the owner's clients get the admin token ------------------------------------

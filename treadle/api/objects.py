@@ -13,6 +13,9 @@ ATTEMPT_LABEL = "batch.tensorstack.dev/attempt"
 CRON_LABEL = "batch.tensorstack.dev/cronWorkflowRun"
 STOP_ANNOTATION = "batch.tensorstack.dev/stop"
 """Set (to a reason) on a running WorkflowRun to stop it; the controller does the rest."""
+SYSTEM_NAMESPACE = "treadle-system"
+"""The namespace of Treadle's own objects (the server's API tokens, the controller's
+Lease), as `kube-system` is a cluster's: no namespace token is made for it."""
 
 
 def label_value(name: str) -> str:

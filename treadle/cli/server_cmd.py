@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -130,7 +132,10 @@ def _print_access(url: str, token_file: Path, token: str | None, required: bool)
     )
 
 
-def _token_store() -> TokenStore:
+@contextmanager
+def _token_store() -> Iterator[TokenStore]:
+    """The namespace tokens of the data directory, kept in its store."""
+    from ..client.embedded import EmbeddedClient
     from ..server.tokens import TokenStore
 
     if options.server or os.environ.get(SERVER_ENV):
@@ -138,8 +143,11 @@ def _token_store() -> TokenStore:
             "tokens are kept in the server's data directory: run this on the server's "
             f"machine, without --server / {SERVER_ENV}"
         )
-    home = resolve_home(options.home).ensure()
-    return TokenStore(home.database)
+    client = EmbeddedClient(resolve_home(options.home))
+    try:
+        yield TokenStore(client.store)
+    finally:
+        client.close()
 
 
 @token_app.command("create")
@@ -153,11 +161,8 @@ def token_create(
     """Create a namespace token and print it (it is shown this once)."""
     if read == write:
         raise BadRequest("say what the token may do: --read or --write")
-    tokens = _token_store()
-    try:
+    with _token_store() as tokens:
         secret, record = tokens.create(namespace, "write" if write else "read", description)
-    finally:
-        tokens.close()
     out.print(f"token {record.id}: {record.access} access to namespace {namespace}")
     print(secret, flush=True)
 
@@ -166,11 +171,8 @@ def token_create(
 @handles_errors
 def token_list() -> None:
     """List namespace tokens (their ids, never the tokens)."""
-    tokens = _token_store()
-    try:
+    with _token_store() as tokens:
         records = tokens.list()
-    finally:
-        tokens.close()
     if not records:
         out.print("No tokens.")
         return
@@ -184,9 +186,6 @@ def token_list() -> None:
 @handles_errors
 def token_revoke(token_id: Annotated[str, typer.Argument(help="The id shown by list")]) -> None:
     """Revoke a namespace token at once."""
-    tokens = _token_store()
-    try:
+    with _token_store() as tokens:
         tokens.revoke(token_id)
-    finally:
-        tokens.close()
     out.print(f"token {token_id} revoked")

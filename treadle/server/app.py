@@ -62,7 +62,7 @@ def create_app(
     (`treadle server` prints the console's address with it at every start)."""
     home = home.ensure()
     client = ServerClient(home)
-    auth = AuthPolicy.load(home, token_policy)
+    auth = AuthPolicy.load(home, client.store, token_policy)
     hosts = HostPolicy.for_bind(host, allowed_hosts)
     controller = ControllerRunner(client.store, client.runtime, home) if run_controller else None
 
@@ -131,7 +131,6 @@ def _stop(state: ServerState) -> None:
     if state.controller is not None:
         state.controller.stop()
     state.metrics.stop()
-    state.auth.close()
     state.client.close()
 
 

@@ -23,6 +23,8 @@ from typing import Literal
 from urllib.parse import parse_qs
 
 from ..config import Home
+from ..errors import TreadleError
+from ..store.base import Store
 from .refusal import ASGIApp, Message, Receive, Scope, Send, refuse
 from .tokens import TokenStore, ensure_admin_token, load_admin_token, same_token
 
@@ -78,15 +80,18 @@ class AuthPolicy:
         """True when the admin token was created by this start (the first one)."""
 
     @classmethod
-    def load(cls, home: Home, policy: TokenPolicy = "required") -> AuthPolicy:
-        """The policy of `home`'s server; its admin token is made on the first start."""
+    def load(cls, home: Home, store: Store, policy: TokenPolicy = "required") -> AuthPolicy:
+        """The policy of `home`'s server, whose namespace tokens `store` keeps; its
+        admin token is made on the first start."""
         if policy == "none":
             return cls(False, load_admin_token(home), None)
         token, generated = ensure_admin_token(home)
-        return cls(True, token, TokenStore(home.database), generated=generated)
+        return cls(True, token, TokenStore(store), generated=generated)
 
     def authenticate(self, token: str | None) -> Principal | None:
-        """The principal of `token`; None when a token is needed and this is not one."""
+        """The principal of `token`; None when a token is needed and this is not one.
+        A namespace token costs one get from the store, so a revoked token is
+        refused at once, also when another process revoked it."""
         if not self.required:
             return ADMIN
         if not token:
@@ -97,10 +102,6 @@ class AuthPolicy:
         if record is None:
             return None
         return Principal(admin=False, namespace=record.namespace, write=record.access == "write")
-
-    def close(self) -> None:
-        if self.tokens is not None:
-            self.tokens.close()
 
 
 def decide(principal: Principal, method: str, path: str) -> str | None:
@@ -169,7 +170,13 @@ class AuthMiddleware:
             state["principal"] = ADMIN if not self.policy.required else None
             await self.app(scope, receive, send)
             return
-        principal = self.policy.authenticate(_token_of(scope))
+        try:
+            principal = self.policy.authenticate(_token_of(scope))
+        except TreadleError as exc:
+            # The store could not be read (a full disk, a broken data directory):
+            # said as what it is, not as a bad token.
+            await refuse(scope, send, exc.http_status, str(exc) or exc.reason, reason=exc.reason)
+            return
         if principal is None:
             await refuse(
                 scope,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -140,8 +139,9 @@ def install_error_handlers(app: FastAPI, not_found: Any = None) -> None:
         return status_response(exc.status_code, message, headers=headers or None)
 
     async def _storage(request: Request, exc: Exception) -> Response:
-        # What the store did not already say as a StorageError: a full disk or a
-        # read-only data directory met by a volume upload, a log file, a lease.
+        # A full disk or a read-only data directory met outside the store (a volume
+        # upload, a log file). The store says its own as StorageErrors, so no
+        # sqlite3 error reaches a route.
         home = getattr(getattr(request.app.state, "treadle", None), "home", None)
         explained = storage_error(exc, getattr(home, "root", None))
         if explained is None:
@@ -150,7 +150,6 @@ def install_error_handlers(app: FastAPI, not_found: Any = None) -> None:
         return error_response(explained)
 
     app.add_exception_handler(OSError, _storage)
-    app.add_exception_handler(sqlite3.DatabaseError, _storage)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

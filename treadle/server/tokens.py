@@ -1,44 +1,40 @@
 """API tokens: the admin token of a data directory, and namespace tokens.
 
 The admin token lives in `home.token_file` (mode 600), generated on the first start
-that needs one. Namespace tokens (`treadle token create NS --read|--write`) live in
-the data directory's database, in their own table beside the store's: only a
-SHA-256 digest of each is kept, so reading the database does not reveal a token.
-A token is shown once, when it is created.
+that needs one. Namespace tokens (`treadle token create NS --read|--write`) are kept
+through the Store, as Secrets of the reserved namespace `treadle-system`
+(core/tokens.py has their shape), so a cluster's API server can keep them as it
+keeps its own. Only a SHA-256 digest of each is kept, so reading the store does not
+reveal a token. A token is shown once, when it is created.
+
+Who may read those Secrets: the admin token may, through the API like any Secret
+(they hold digests only, and its holder owns the data directory anyway). A
+namespace token may not: it is confined to its namespace, and none is made for
+the reserved one.
 """
 
 from __future__ import annotations
 
-import hashlib
+import builtins
 import hmac
 import os
 import secrets
-import sqlite3
-import threading
-import time
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal
 
+from ..api.objects import SYSTEM_NAMESPACE
 from ..config import Home
-from ..errors import FieldError, NotFound, ValidationError
-
-Access = Literal["read", "write"]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS api_tokens (
-    id          TEXT PRIMARY KEY,
-    digest      TEXT NOT NULL UNIQUE,
-    namespace   TEXT NOT NULL,
-    access      TEXT NOT NULL,
-    created     TEXT NOT NULL,
-    description TEXT NOT NULL DEFAULT ''
+from ..core.names import label_value_errors, name_field_errors
+from ..core.tokens import (
+    ID_LABEL,
+    Access,
+    NamespaceToken,
+    digest,
+    keeps,
+    secret_name,
+    token_record,
+    token_secret,
 )
-"""
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+from ..errors import FieldError, NotFound, ValidationError
+from ..store.base import Obj, Store
 
 
 def load_admin_token(home: Home) -> str | None:
@@ -74,28 +70,12 @@ def same_token(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-@dataclass(frozen=True)
-class NamespaceToken:
-    id: str
-    namespace: str
-    access: Access
-    created: str
-    description: str = ""
-
-
 class TokenStore:
-    """Namespace tokens in the SQLite file at `database`. Safe to share between threads."""
+    """Namespace tokens, kept as Secrets through `store` (which the caller owns and
+    closes). Safe to share between threads as the store is."""
 
-    def __init__(self, database: Path) -> None:
-        database.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(
-            database, timeout=10.0, isolation_level=None, check_same_thread=False
-        )
-        self._conn.execute("PRAGMA busy_timeout = 10000")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._lock = threading.Lock()
-        with self._lock:
-            self._conn.execute(_SCHEMA)
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     def create(
         self, namespace: str, access: Access, description: str = ""
@@ -108,54 +88,66 @@ class TokenStore:
             )
         if not namespace:
             raise ValidationError([FieldError("namespace", "required")])
-        token = secrets.token_urlsafe(32)
-        record = NamespaceToken(
-            secrets.token_hex(4),
-            namespace,
-            access,
-            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            description,
-        )
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO api_tokens (id, digest, namespace, access, created, description)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (record.id, _digest(token), namespace, access, record.created, description),
+        # The namespace becomes a label value; a token for a name that is no
+        # namespace could never be used.
+        invalid = name_field_errors("namespace", namespace, label=True)
+        if invalid:
+            raise ValidationError(invalid)
+        if namespace == SYSTEM_NAMESPACE:
+            # Its Secrets are the tokens: write access to it would mint tokens.
+            raise ValidationError(
+                [FieldError("namespace", f'"{namespace}" is reserved for the server')]
             )
-        return token, record
+        token = secrets.token_urlsafe(32)
+        record = NamespaceToken(self._unused_id(), namespace, access, "", description)
+        stored = self._store.create(token_secret(record, digest(token), keep_created=False))
+        made = token_record(stored)
+        assert made is not None, "a token Secret reads back as its token"
+        return token, made
 
     def lookup(self, token: str) -> NamespaceToken | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT id, namespace, access, created, description FROM api_tokens"
-                " WHERE digest = ?",
-                (_digest(token),),
-            ).fetchone()
-        return None if row is None else _record(row)
+        """The record of `token`, or None when no namespace token is it: one get by
+        the name its digest gives, then the whole digest compared."""
+        wanted = digest(token)
+        try:
+            secret = self._store.get("v1", "Secret", SYSTEM_NAMESPACE, secret_name(wanted))
+        except NotFound:
+            return None
+        return token_record(secret) if keeps(secret, wanted) else None
 
-    def list(self) -> list[NamespaceToken]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT id, namespace, access, created, description FROM api_tokens"
-                " ORDER BY namespace, created"
-            ).fetchall()
-        return [_record(r) for r in rows]
+    def list(self) -> builtins.list[NamespaceToken]:
+        """Every namespace token, by namespace, then oldest first."""
+        found = (token_record(s) for s in self._secrets(ID_LABEL))
+        records = [r for r in found if r is not None]
+        return sorted(records, key=lambda r: (r.namespace, r.created, r.id))
 
     def revoke(self, token_id: str) -> None:
         """Raises NotFound for an unknown id."""
-        with self._lock:
-            cursor = self._conn.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,))
-        if cursor.rowcount == 0:
+        revoked = False
+        for secret in self._with_id(token_id):
+            try:
+                self._store.delete("v1", "Secret", SYSTEM_NAMESPACE, secret["metadata"]["name"])
+            except NotFound:
+                continue  # revoked at the same moment by another process
+            revoked = True
+        if not revoked:
             raise NotFound(f'token "{token_id}" not found')
 
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+    def _unused_id(self) -> str:
+        # Ids are short, for people to type; uniqueness is checked, not assumed.
+        while True:
+            token_id = secrets.token_hex(4)
+            if not self._with_id(token_id):
+                return token_id
 
+    def _with_id(self, token_id: str) -> builtins.list[Obj]:
+        if not token_id or label_value_errors(token_id):
+            return []  # no token has it, and it would not parse as a selector
+        return [s for s in self._secrets(f"{ID_LABEL}={token_id}") if token_record(s) is not None]
 
-def _record(row: tuple[str, str, str, str, str]) -> NamespaceToken:
-    access: Access = "write" if row[2] == "write" else "read"
-    return NamespaceToken(row[0], row[1], access, row[3], row[4])
+    def _secrets(self, label_selector: str) -> builtins.list[Obj]:
+        page = self._store.list("v1", "Secret", SYSTEM_NAMESPACE, label_selector=label_selector)
+        return page.items
 
 
 __all__ = [
