@@ -102,7 +102,13 @@ class Client(Protocol):
         continue_token: str | None = None,
         newest_first: bool = False,
         name_contains: str | None = None,
-    ) -> Page: ...
+    ) -> Page:
+        """Objects of a kind, paged as `Store.list` pages them (by namespace and
+        name). `newest_first` lists by creation, newest first, and `name_contains`
+        keeps only the names holding that text: Treadle's extensions (docs/api.md,
+        `order=newest` and `nameContains`), which the embedded client serves above
+        its Store (client/listing.py)."""
+        ...
 
     def delete(self, info: KindInfo, namespace: str | None, name: str) -> Obj: ...
 

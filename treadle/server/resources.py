@@ -71,7 +71,8 @@ NEWEST = "newest"
 @dataclass(frozen=True)
 class ListExtensions:
     """Treadle's own list parameters (docs/api.md, Resources): not Kubernetes', and
-    not for watches."""
+    not for watches. The client serves them above the Store (client/listing.py), so
+    any Store can stand behind them."""
 
     newest_first: bool = False
     name_contains: str | None = None

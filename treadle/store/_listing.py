@@ -1,5 +1,6 @@
-"""How a list request becomes one SQL query over the embedded store's tables, and
-the continue token that carries a page's position.
+"""How a list request (`Store.list`, and the newest-first and name-filtered lists
+of `OrderedListing`, store/base.py) becomes one SQL query over the embedded
+store's tables, and the continue token that carries a page's position.
 
 Every filter is written so that SQLite can still walk `objects_key` (or
 `objects_phase`) in (namespace, name) order and stop after `limit` rows: labels
