@@ -3,11 +3,50 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
-from tests.support import Engine, run_yaml, template_yaml
+from tests.support import GV, Engine, run_yaml, template_yaml
+from treadle.controller.workflowrun import reconcile_run
 
 template = template_yaml
 run = run_yaml
+Obj = dict[str, Any]
+
+
+def phase_of(obj: Obj) -> str | None:
+    phase: str | None = (obj.get("status") or {}).get("phase")
+    return phase
+
+
+def await_object(
+    engine: Engine, api_version: str, kind: str, holds: Callable[[Obj], bool], timeout: float = 30
+) -> Obj:
+    """The first object of a kind (in "default") for which `holds` is true: one stored
+    already, or the first change that makes it so (a list, then a watch from it, so
+    no change in between is missed)."""
+    page = engine.store.list(api_version, kind, "default")
+    for obj in page.items:
+        if holds(obj):
+            return obj
+    deadline = time.monotonic() + timeout
+    changes = engine.store.watch(
+        api_version, kind, "default", since=page.resource_version, timeout=timeout
+    )
+    for event in changes:
+        if event.type != "DELETED" and holds(event.object):
+            return event.object
+        if time.monotonic() > deadline:
+            break
+    raise AssertionError(f"no {kind} became what was awaited within {timeout}s")
+
+
+def named(name: str, holds: Callable[[Obj], bool]) -> Callable[[Obj], bool]:
+    return lambda obj: obj["metadata"]["name"] == name and holds(obj)
+
+
+def finished(obj: Obj) -> bool:
+    return phase_of(obj) in ("Succeeded", "Failed")
 
 
 def test_a_pod_run_records_each_container_with_its_exit_code(engine: Engine) -> None:
@@ -177,12 +216,9 @@ def test_timeout_fails_the_run_and_stops_its_steps(engine: Engine) -> None:
     )
     status = engine.wait("sleepy-run", timeout=20)["status"]
     assert (status["phase"], status["reason"]) == ("Failed", "Timeout")
-    pod = engine.store.get("v1", "Pod", "default", status["podName"])
-    deadline = time.monotonic() + 10
-    while (pod.get("status") or {}).get("phase") not in ("Failed", "Succeeded"):
-        assert time.monotonic() < deadline, "the step kept running after the timeout"
-        time.sleep(0.05)
-        pod = engine.store.get("v1", "Pod", "default", status["podName"])
+    # The step sleeps for a minute: a pod that ends well before is one that was ended.
+    pod = await_object(engine, "v1", "Pod", named(status["podName"], finished), timeout=10)
+    assert phase_of(pod) == "Failed"
 
 
 def test_stopping_a_dag_cancels_it_and_its_running_children(engine: Engine) -> None:
@@ -198,10 +234,12 @@ def test_stopping_a_dag_cancels_it_and_its_running_children(engine: Engine) -> N
         )
         + run("naps-run", "  workflowTemplateRef: naps")
     )
-    deadline = time.monotonic() + 20
-    while not (engine.run("naps-run").get("status") or {}).get("nodes", {}).get("a"):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    await_object(
+        engine,
+        GV,
+        "WorkflowRun",
+        named("naps-run", lambda r: "a" in (r.get("status") or {}).get("nodes", {})),
+    )
     engine.client.stop_run(None, "naps-run")
     status = engine.wait("naps-run")["status"]
     assert (status["phase"], status["reason"]) == ("Failed", "Cancelled")
@@ -215,15 +253,21 @@ def test_a_dag_that_references_itself_stops_at_the_depth_limit(engine: Engine) -
         template("loop", "  dag:\n    templates:\n      - {name: again, workflowTemplateRef: loop}")
         + run("loop-run", "  workflowTemplateRef: loop")
     )
-    status = engine.wait("loop-run", timeout=60)["status"]
-    assert status["phase"] == "Failed"
-    deepest = engine.run("loop-run")
-    for _ in range(11):
-        name = (deepest["status"].get("nodes") or {}).get("again", {}).get("workflowRunName")
-        if not name:
-            break
-        deepest = engine.run(name)
-    assert "nesting depth 11 exceeds the limit of 10" in deepest["status"]["message"]
+    deepest = await_object(
+        engine, GV, "WorkflowRun", lambda r: r["spec"].get("depth") == 11 and finished(r), 60
+    )
+    assert deepest["status"]["message"] == "nesting depth 11 exceeds the limit of 10"
+    # It is the run's own descendant, eleven levels down, and the refusal fails them all.
+    assert phase_of(await_object(engine, GV, "WorkflowRun", named("loop-run", finished))) == (
+        "Failed"
+    )
+    levels = 0
+    ancestor = deepest
+    while ancestor["metadata"]["name"] != "loop-run":
+        ancestor = engine.run(ancestor["metadata"]["ownerReferences"][0]["name"])
+        assert phase_of(ancestor) == "Failed"
+        levels += 1
+    assert levels == 11
 
 
 def test_a_dag_node_whose_template_is_missing_fails_the_run_at_start(engine: Engine) -> None:
@@ -260,7 +304,8 @@ def test_a_resource_run_runs_a_job_locally(engine: Engine) -> None:
 def test_a_resource_of_a_cluster_only_kind_fails_with_a_clear_reason(engine: Engine) -> None:
     manifest = (
         "      apiVersion: tensorstack.dev/v1beta1\n      kind: SimpleMLService\n"
-        "      metadata: {name: svc}\n      spec: {}\n"
+        "      metadata: {name: svc}\n"
+        "      spec: {custom: {spec: {containers: [{name: s, image: python}]}}}\n"
     )
     engine.apply(
         template("svc", "  resource:\n    manifest: |\n" + manifest)
@@ -279,7 +324,10 @@ def test_a_finished_run_is_never_changed_again(engine: Engine) -> None:
         + run("once-run", "  workflowTemplateRef: once")
     )
     done = engine.wait("once-run")
-    time.sleep(0.5)
+    # What would wake the run again (its pod's last change) has happened, and the
+    # pass the controller makes on any wake-up leaves the run as it finished.
+    await_object(engine, "v1", "Pod", named(done["status"]["podName"], finished))
+    assert reconcile_run(engine.manager.ctx, "default", "once-run") is None
     assert (
         engine.run("once-run")["metadata"]["resourceVersion"] == done["metadata"]["resourceVersion"]
     )
@@ -294,7 +342,13 @@ def test_run_events_tell_the_story_of_a_run(engine: Engine) -> None:
         + run("story-run", "  workflowTemplateRef: story")
     )
     run_obj = engine.wait("story-run")
-    time.sleep(0.1)
+    # The last word of a run's story is recorded just after its status.
+    await_object(
+        engine,
+        "v1",
+        "Event",
+        lambda e: e["involvedObject"]["name"] == "story-run" and e["reason"] == "Succeeded",
+    )
     reasons = [e["reason"] for e in engine.client.events_for(run_obj)]
     for reason in ("Started", "PodCreated", "StepStarted", "StepFinished", "Succeeded"):
         assert reason in reasons, reasons

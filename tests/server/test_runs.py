@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+
+from treadle.server.logstream import since_time
 
 from .conftest import WF, Served, run_of, start_run, step_running, template, wait_for
 
@@ -53,12 +57,25 @@ def test_tail_lines_keeps_the_last_lines(http: httpx.Client, ns: str) -> None:
     assert [r["text"] for r in log_records(http, ns, name, tailLines=2)] == ["4", "5"]
 
 
-def test_since_seconds_drops_older_lines(http: httpx.Client, ns: str) -> None:
+def test_since_seconds_keeps_only_lines_recorded_within_the_window(
+    http: httpx.Client, ns: str
+) -> None:
     name = start_run(http, ns, ["sh", "-c", "echo early"])
     wait_for(http, ns, name)
-    time.sleep(1.2)
-    assert log_records(http, ns, name, sinceSeconds=1) == []
-    assert [r["text"] for r in log_records(http, ns, name, sinceSeconds=600)] == ["early"]
+    [line] = log_records(http, ns, name)
+    # A window of 0 s opens at the request, after the line was recorded.
+    assert log_records(http, ns, name, sinceSeconds=0) == []
+    # A window that reaches back past the line's own time keeps it.
+    age = (datetime.now(UTC) - datetime.fromisoformat(line["time"])).total_seconds()
+    window = math.ceil(age) + 30
+    assert [r["text"] for r in log_records(http, ns, name, sinceSeconds=window)] == ["early"]
+
+
+def test_since_seconds_counts_seconds_back_from_now() -> None:
+    before = datetime.now(UTC)
+    since = datetime.fromisoformat(since_time(90) or "")
+    after = datetime.now(UTC)
+    assert before - timedelta(seconds=90) <= since <= after - timedelta(seconds=90)
 
 
 def test_logs_of_an_unknown_step_are_404(http: httpx.Client, ns: str) -> None:
