@@ -60,23 +60,7 @@ RULES: dict[str, Rule] = {
     "treadle.server": SERVER,
 }
 
-KNOWN_EXCEPTIONS: set[tuple[str, str]] = {
-    # Unsandboxed runs see their workspaces at host paths, which the PodRun handler
-    # computes itself (core.pods.HostPaths, resolved beneath each volume). Goes when
-    # host-path remapping moves into the embedded kubelet.
-    ("treadle.controller.podrun", "treadle.runtime.beneath"),
-    # The controller lease is a table of the SQLite store. Goes when the lease is an
-    # object the Store hands out (under way), so a cluster can bring its own.
-    ("treadle.controller.manager", "treadle.store.lease"),
-    # API tokens are the server's own data, in a SQLite file of their own beside the
-    # store's (not objects, so no backend holds them). Goes when tokens are kept
-    # through the Store (as Secrets, say), which a cluster's API server would own.
-    ("treadle.server.tokens", "sqlite3"),
-    # A full disk or read-only data directory is also answered as a storage error
-    # when it surfaces as sqlite3.DatabaseError, as the token file above raises it
-    # (outside the store's own translation to StorageError). Goes with that file.
-    ("treadle.server.status", "sqlite3"),
-}
+KNOWN_EXCEPTIONS: set[tuple[str, str]] = set()
 """(importing module, imported module) pairs that break a rule today, each with why
 and what removes it. The list only shrinks: a pair that no longer occurs fails too."""
 

@@ -11,14 +11,44 @@ from pathlib import Path
 import pytest
 
 from treadle.errors import AlreadyExists, BadRequest
+from treadle.store.base import ChangeFeed, Obj
 from treadle.store.sqlite import SqliteStore
 
 API = "batch.tensorstack.dev/v1beta1"
+RUN = (API, "WorkflowRun")
 
 
-def wr(name: str | None = None, generate_name: str | None = None) -> dict[str, object]:
-    meta = {"name": name} if name else {"generateName": generate_name}
+def wr(
+    name: str | None = None,
+    generate_name: str | None = None,
+    *,
+    namespace: str | None = None,
+    owner: Obj | None = None,
+) -> Obj:
+    meta: Obj = {"name": name} if name else {"generateName": generate_name}
+    if namespace:
+        meta["namespace"] = namespace
+    if owner is not None:
+        meta["ownerReferences"] = [owner_ref(owner)]
     return {"apiVersion": API, "kind": "WorkflowRun", "metadata": meta, "spec": {}}
+
+
+def pod(name: str, owner: Obj) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "ownerReferences": [owner_ref(owner)]},
+    }
+
+
+def owner_ref(obj: Obj) -> Obj:
+    meta = obj["metadata"]
+    return {
+        "apiVersion": obj["apiVersion"],
+        "kind": obj["kind"],
+        "name": meta["name"],
+        "uid": meta["uid"],
+    }
 
 
 def suffixes(*values: str) -> Iterator[str]:
@@ -84,7 +114,7 @@ def test_a_watch_that_falls_behind_the_history_raises_gone(path: Path) -> None:
     from treadle.errors import Gone
 
     with SqliteStore(path, history=3) as store:
-        events = iter(store.watch(since="0", timeout=1))
+        events = iter(store.watch_all(since="0", timeout=1))
         for i in range(10):
             store.create(wr(f"r{i}"))
         with pytest.raises(Gone):
@@ -93,12 +123,12 @@ def test_a_watch_that_falls_behind_the_history_raises_gone(path: Path) -> None:
 
 def test_a_resource_version_that_is_not_a_number_is_a_bad_request(path: Path) -> None:
     with SqliteStore(path) as store, pytest.raises(BadRequest):
-        store.watch(since="abc")
+        store.watch(*RUN, since="abc")
 
 
 def test_two_stores_of_one_process_see_each_others_writes(path: Path) -> None:
     with SqliteStore(path) as one, SqliteStore(path) as two:
-        events = iter(two.watch(since=two.resource_version(), timeout=5))
+        events = iter(two.watch(*RUN, since=two.head(), timeout=5))
         one.create(wr("a"))
         assert two.get(API, "WorkflowRun", None, "a")["metadata"]["name"] == "a"
         assert next(events).object["metadata"]["name"] == "a"
@@ -106,7 +136,7 @@ def test_two_stores_of_one_process_see_each_others_writes(path: Path) -> None:
 
 def test_closing_the_store_ends_its_watches(path: Path) -> None:
     store = SqliteStore(path)
-    events = iter(store.watch())
+    events = iter(store.watch(*RUN))
     threading.Timer(0.1, store.close).start()
     assert list(events) == []
 
@@ -135,11 +165,11 @@ def test_list_by_label_does_not_read_every_body(path: Path) -> None:
 
 def test_a_dry_run_create_answers_as_a_create_and_leaves_no_trace(path: Path) -> None:
     with SqliteStore(path) as store:
-        before = store.resource_version()
+        before = store.head()
         answer = store.create(wr(generate_name="x-"), dry_run=True)
         assert answer["metadata"]["name"].startswith("x-") and answer["metadata"]["uid"]
         assert "resourceVersion" not in answer["metadata"]
-        assert store.resource_version() == before
+        assert store.head() == before
         assert store.list(API, "WorkflowRun").items == []
         assert list(store.watch(API, "WorkflowRun", since=before, timeout=0.2)) == []
 
@@ -158,4 +188,84 @@ def test_a_dry_run_update_answers_the_change_and_keeps_the_stored_version(path: 
         assert answer["spec"] == {"timeout": "1m"} and answer["metadata"]["generation"] == 2
         assert answer["metadata"]["resourceVersion"] == stored["metadata"]["resourceVersion"]
         assert store.get(API, "WorkflowRun", None, "a") == stored
-        assert store.resource_version() == stored["metadata"]["resourceVersion"]
+        assert store.head() == stored["metadata"]["resourceVersion"]
+
+
+# --- beyond the contract: one history of every kind ------------------------------------
+
+
+def test_the_store_is_a_change_feed(path: Path) -> None:
+    with SqliteStore(path) as store:
+        assert isinstance(store, ChangeFeed)
+
+
+def test_resource_versions_are_one_counter_across_kinds(path: Path) -> None:
+    with SqliteStore(path) as store:
+        run = store.create(wr("a"))
+        child = store.create(pod("p", run))
+        updated = store.update({**run, "spec": {"x": 1}})
+        deleted = store.delete("v1", "Pod", None, "p")
+        versions = [int(o["metadata"]["resourceVersion"]) for o in (run, child, updated, deleted)]
+        assert versions == [1, 2, 3, 4]
+        assert store.head() == "4"
+
+
+def test_a_list_of_any_kind_is_taken_at_the_head(path: Path) -> None:
+    with SqliteStore(path) as store:
+        run = store.create(wr("a"))
+        store.create(pod("p", run))
+        assert store.list("v1", "ConfigMap").resource_version == store.head() == "2"
+
+
+def test_an_empty_store_is_at_zero(path: Path) -> None:
+    with SqliteStore(path) as store:
+        assert store.head() == "0"
+
+
+def test_watch_all_follows_every_kind_in_order(path: Path) -> None:
+    with SqliteStore(path) as store:
+        since = store.head()
+        run = store.create(wr("a"))
+        store.create(pod("p", run))
+        store.create(wr("b", namespace="other"))
+        events = list(store.watch_all(since=since, timeout=0.2))
+        assert [(e.object["kind"], e.object["metadata"]["name"]) for e in events] == [
+            ("WorkflowRun", "a"),
+            ("Pod", "p"),
+            ("WorkflowRun", "b"),
+        ]
+        assert [e.resource_version for e in events] == ["1", "2", "3"]
+
+
+def test_watch_all_of_a_namespace_keeps_only_its_objects(path: Path) -> None:
+    with SqliteStore(path) as store:
+        store.create(wr("a"))
+        store.create(wr("b", namespace="other"))
+        events = list(store.watch_all("other", since="0", timeout=0.2))
+        assert [e.object["metadata"]["name"] for e in events] == ["b"]
+
+
+def test_watch_without_since_starts_from_now(path: Path) -> None:
+    with SqliteStore(path) as store:
+        store.create(wr("before"))
+        events = store.watch(*RUN, timeout=2)
+        store.create(wr("after"))
+        assert next(iter(events)).object["metadata"]["name"] == "after"
+
+
+def test_delete_has_cascaded_by_the_time_it_returns(path: Path) -> None:
+    """The contract lets garbage collection finish later; here it is one transaction."""
+    with SqliteStore(path) as store:
+        parent = store.create(wr("parent"))
+        child = store.create(wr("child", owner=parent))
+        store.create(pod("grandchild", child))
+        since = store.head()
+        store.delete(*RUN, None, "parent")
+        assert store.list(*RUN).items == [] and store.list("v1", "Pod").items == []
+        events = list(store.watch_all(since=since, timeout=0.2))
+        assert [(e.type, e.object["metadata"]["name"]) for e in events] == [
+            ("DELETED", "parent"),
+            ("DELETED", "child"),
+            ("DELETED", "grandchild"),
+        ]
+        assert len({e.resource_version for e in events}) == 3

@@ -15,11 +15,12 @@ from ..api.kinds import KindInfo, by_kind
 from ..api.objects import GROUP_VERSION, RUN_LABEL, STOP_ANNOTATION
 from ..api.validate import kind_of
 from ..config import Home
-from ..errors import BadRequest, NotFound, ValidationError
+from ..controller.leader import lease_holder
+from ..errors import BadRequest, Conflict, NotFound, ValidationError
 from ..runtime.local import LocalRuntime
 from ..store.base import Obj, Page, WatchEvent
 from ..store.events import events_for
-from ..store.lease import CONTROLLER_LEASE, Lease
+from ..store.legacy_tokens import import_legacy_tokens
 from ..store.sqlite import SqliteStore
 from .admission import (
     Prepared,
@@ -30,12 +31,15 @@ from .admission import (
     refuse_generated_name,
 )
 from .base import Applied, FieldValidation, RunLogLine, Written, shown
+from .listing import list_objects
 from .runlogs import run_logs
 from .volumes import Volumes
 
 RERUN_ANNOTATION = "batch.tensorstack.dev/rerunOf"
 SYSTEM_LABELS = (RUN_LABEL,)
 CONTROLLER_IDLE_EXIT = 30.0
+STOP_ATTEMPTS = 5
+"""Reads and writes a stop may take while the controller keeps moving the run."""
 """Seconds a controller started on demand stays up with nothing to do."""
 
 
@@ -47,12 +51,11 @@ class EmbeddedClient:
     def __init__(self, home: Home) -> None:
         self.home = home.ensure()
         self.store = SqliteStore(home.database)
+        # Before anything reads tokens: older data directories kept them apart.
+        import_legacy_tokens(home.database, self.store)
         self.runtime = LocalRuntime.for_home(home)
-        self._lease: Lease | None = None
 
     def close(self) -> None:
-        if self._lease is not None:
-            self._lease.close()
         self.store.close()
 
     # -- objects ---------------------------------------------------------------------
@@ -132,7 +135,8 @@ class EmbeddedClient:
         newest_first: bool = False,
         name_contains: str | None = None,
     ) -> Page:
-        return self.store.list(
+        return list_objects(
+            self.store,
             info.api_version,
             info.kind,
             namespace,
@@ -173,19 +177,28 @@ class EmbeddedClient:
         return self.store.get(GROUP_VERSION, "WorkflowRun", _ns(namespace), name)
 
     def stop_run(self, namespace: str | None, name: str, reason: str = "stopped by user") -> Obj:
-        run = self._run(namespace, name)
-        if (run.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
-            raise BadRequest(
-                f'WorkflowRun "{name}" has already finished ({run["status"]["phase"]})'
-            )
-        meta = run["metadata"]
-        notes = dict(meta.get("annotations") or {})
-        if notes.get(STOP_ANNOTATION):
-            return run
-        notes[STOP_ANNOTATION] = reason
-        updated = self.store.update({**run, "metadata": {**meta, "annotations": notes}})
-        self.ensure_controller()
-        return updated
+        # The controller writes a running run's status often, and each write moves its
+        # resourceVersion: read again and retry, as `kubectl annotate` would.
+        for attempt in range(STOP_ATTEMPTS):
+            run = self._run(namespace, name)
+            if (run.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+                raise BadRequest(
+                    f'WorkflowRun "{name}" has already finished ({run["status"]["phase"]})'
+                )
+            meta = run["metadata"]
+            notes = dict(meta.get("annotations") or {})
+            if notes.get(STOP_ANNOTATION):
+                return run
+            notes[STOP_ANNOTATION] = reason
+            try:
+                updated = self.store.update({**run, "metadata": {**meta, "annotations": notes}})
+            except Conflict:
+                if attempt == STOP_ATTEMPTS - 1:
+                    raise
+                continue
+            self.ensure_controller()
+            return updated
+        raise AssertionError("a stop either returns or raises")
 
     def rerun(self, namespace: str | None, name: str) -> Obj:
         run = self._run(namespace, name)
@@ -241,10 +254,7 @@ class EmbeddedClient:
 
     def controller_holder(self) -> str | None:
         """Who drives this data directory now (None: nobody)."""
-        if self._lease is None:
-            # Only read, never taken: an observer's view of the controller's lease.
-            self._lease = Lease(self.store, CONTROLLER_LEASE, "", 1.0)
-        return self._lease.holder()
+        return lease_holder(self.store)
 
     def ensure_controller(self) -> None:
         """Start a controller for this data directory in the background if none runs.

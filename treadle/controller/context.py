@@ -55,6 +55,14 @@ class Context:
     max_depth: int = MAX_NESTING
     enqueue: Callable[[Any], None] = field(default=lambda key: None)
     """Ask for another reconcile of a key, e.g. a parent run when a child finished."""
+    watch_kind: Callable[[str, str], None] = field(default=lambda api_version, kind: None)
+    """`watch_kind(api_version, kind)`: have changes of this kind wake the runs that
+    own its objects. The Manager watches one kind per watch, and knows the kinds a
+    run creates only once the run says so; call it before creating an object of a
+    kind known only at run time (a Resource run's manifest), and again on later
+    passes (a restarted Manager knows no such kind until then). Once it returns the
+    kind is watched from a list taken no earlier than the call, so an object
+    created after it is seen. Idempotent and cheap once the kind is watched."""
     cluster: Cluster = field(default_factory=AnyKind)
 
     def now(self) -> str:

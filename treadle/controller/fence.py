@@ -54,8 +54,6 @@ class FencedStore:
         field_selector: str | None = None,
         limit: int | None = None,
         continue_token: str | None = None,
-        newest_first: bool = False,
-        name_contains: str | None = None,
     ) -> Page:
         return self._store.list(
             api_version,
@@ -65,23 +63,18 @@ class FencedStore:
             field_selector=field_selector,
             limit=limit,
             continue_token=continue_token,
-            newest_first=newest_first,
-            name_contains=name_contains,
         )
 
     def watch(
         self,
-        api_version: str | None = None,
-        kind: str | None = None,
+        api_version: str,
+        kind: str,
         namespace: str | None = None,
         *,
-        since: str | None = None,
-        timeout: float | None = None,
+        since: str,
+        timeout: float | None,
     ) -> Iterator[WatchEvent]:
         return self._store.watch(api_version, kind, namespace, since=since, timeout=timeout)
-
-    def resource_version(self) -> str:
-        return self._store.resource_version()
 
     def close(self) -> None:
         # The Manager owns the store's lifetime, not the reconcilers.

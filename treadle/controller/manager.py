@@ -4,6 +4,11 @@ It reconciles WorkflowRuns itself and hands every other kind to the operators it
 given (operator.py): it knows no kind of theirs by name, nor the machine it runs on.
 The embedded cluster (`treadle.localcluster.home`) assembles one for a data directory.
 
+It watches as a controller on Kubernetes does, one watch (thread) per kind: WorkflowRuns,
+the operators' kinds and Pods from the start, and any kind a Resource run creates
+once its reconciler asks (`Context.watch_kind`). Each watch starts from a list of its
+kind and lists it again when the store says Gone.
+
 One Manager per data directory drives runs (the lease says which); everything else
 (CLI, console) only writes objects and reads status. The moment the lease may no
 longer be held (a renewal failed, say on a full disk, or found another holder), the
@@ -26,9 +31,9 @@ from ..config import Home
 from ..errors import Gone, LeaseLost, StorageError
 from ..runtime.base import Runtime
 from ..store.base import Obj, Store
-from ..store.lease import CONTROLLER_LEASE, HELD_FRACTION, Lease
 from .context import AnyKind, Cluster, Context, utcnow
 from .fence import FencedRuntime, FencedStore
+from .leader import CONTROLLER_LEASE, HELD_FRACTION, LeaderLease
 from .operator import GroupKind, Operator, OperatorFactory
 from .workflowrun import reconcile_run
 
@@ -45,6 +50,8 @@ Key = tuple[str, str, str]
 """(kind, namespace, name)"""
 
 WORKFLOW_RUN: GroupKind = (GROUP_VERSION, "WorkflowRun")
+POD: GroupKind = ("v1", "Pod")
+"""Runs create Pods (podrun.py) and wait on them, with or without a kubelet here."""
 
 HolderGone = Callable[[str], bool]
 """Whether the named lease holder is surely gone for good (its process no longer
@@ -85,6 +92,7 @@ class Manager:
             clock,
             enqueue=self._want,
             cluster=cluster if cluster is not None else AnyKind(),
+            watch_kind=self._watch_kind,
         )
         self.operators: list[Operator] = [build(self.ctx) for build in operators]
         self._by_kind: dict[str, Operator] = {}
@@ -97,7 +105,8 @@ class Manager:
                 self._by_kind[kind] = op
         self._owner_kinds = {WORKFLOW_RUN, *(k for op in self.operators for k in op.owner_kinds)}
         self._holder_gone = holder_gone
-        self.lease = Lease(store, CONTROLLER_LEASE, holder or holder_id(), LEASE_TTL)
+        # On the store itself, not the fenced one: the lease is what the fence asks.
+        self.lease = LeaderLease(store, CONTROLLER_LEASE, holder or holder_id(), LEASE_TTL)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.reconciles = 0
@@ -111,6 +120,10 @@ class Manager:
         self._wanted: set[Key] = set()
         """Keys with work: seen changing, or their last reconcile asked to look again."""
         self._wanted_since_taken: set[Key] = set()
+        self._watch_lock = threading.Lock()
+        self._watching: set[GroupKind] = set()
+        """Kinds with a watch thread: those of `_kinds_watched_from_start`, and those
+        a reconciler asked for since (`_watch_kind`)."""
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -121,14 +134,19 @@ class Manager:
             if not self._take_over_from_dead_holder():
                 return False
         try:
-            rv = self._resync()
+            positions = self._resync()
             for op in self.operators:
                 op.start()
         except BaseException:
             self._let_go()
             raise
+        with self._watch_lock:
+            self._watching = set(positions)
         loops: list[tuple[Callable[..., None], str, tuple[Any, ...]]] = [
-            (self._watch_loop, "watch", (rv,)),
+            *(
+                (self._watch_loop, f"watch-{kind}", (api_version, kind, rv))
+                for (api_version, kind), rv in positions.items()
+            ),
             *((self._work_loop, f"work-{i}", ()) for i in range(WORKERS)),
             (self._lease_loop, "lease", ()),
             *((body, name, (self._stop,)) for op in self.operators for name, body in op.loops()),
@@ -164,7 +182,7 @@ class Manager:
         self.queue.close()
 
     def _let_go(self) -> None:
-        """Release the lease, before anything closes the database it lives in."""
+        """Release the lease, before anything closes the store it lives in."""
         try:
             self.lease.release()
         except StorageError as exc:
@@ -182,11 +200,8 @@ class Manager:
             return self.lease.acquire()
         if self._holder_gone is None or not self._holder_gone(holder):
             return False
-        dead = Lease(self.store, CONTROLLER_LEASE, holder, LEASE_TTL)
-        try:
-            dead.release()
-        finally:
-            dead.close()
+        # Guarded by what was read: if anyone took the lease meanwhile, it stays theirs.
+        self.lease.release_on_behalf_of(holder)
         return self.lease.acquire()
 
     def busy(self) -> bool:
@@ -208,27 +223,63 @@ class Manager:
 
     # -- loops -----------------------------------------------------------------------
 
-    def _resync(self) -> str:
-        """Queue every object the controller owns a decision on; returns the rv to
-        watch from."""
-        rv = self.store.resource_version()
-        watched = [WORKFLOW_RUN, *(k for op in self.operators for k in op.kinds)]
-        for api_version, kind in watched:
-            token = None
-            while True:
-                page = self.store.list(api_version, kind, None, limit=500, continue_token=token)
-                for obj in page.items:
-                    if not _finished(obj):
-                        self._enqueue_for(obj)
-                token = page.continue_token
-                if not token:
-                    break
-        return rv
+    def _kinds_watched_from_start(self) -> list[GroupKind]:
+        """WorkflowRuns (and so child runs), every kind of the operators, and Pods,
+        which runs create; kinds known only at run time join by `_watch_kind`."""
+        kinds = [WORKFLOW_RUN, *(k for op in self.operators for k in op.kinds), POD]
+        return list(dict.fromkeys(kinds))
 
-    def _watch_loop(self, since: str) -> None:
+    def _resync(self) -> dict[GroupKind, str]:
+        """Queue every unfinished object of the kinds watched from the start (and
+        their owners); returns where each kind's watch starts."""
+        return {k: self._list_kind(*k) for k in self._kinds_watched_from_start()}
+
+    def _list_kind(self, api_version: str, kind: str, *, everything: bool = False) -> str:
+        """Queue the objects of one kind that may need a decision, and their owners:
+        the unfinished ones, or with `everything` all of them (after a watch missed
+        changes, which may have been an object finishing). Returns the first page's
+        resourceVersion: a watch from there misses nothing the pages did not show."""
+        position: str | None = None
+        token = None
+        while True:
+            page = self.store.list(api_version, kind, None, limit=500, continue_token=token)
+            position = page.resource_version if position is None else position
+            for obj in page.items:
+                if everything or not _finished(obj):
+                    self._enqueue_for(obj)
+            token = page.continue_token
+            if not token:
+                return position
+
+    def _watch_kind(self, api_version: str, kind: str) -> None:
+        """`Context.watch_kind`: start one more watch thread, once per kind, from a
+        list of the kind taken now (its unfinished objects queued, as at start).
+        Only while driving: before `try_start` there is nothing to wake, and while
+        stopping the caller's next act raises LeaseLost anyway."""
+        with self._watch_lock:
+            if (api_version, kind) in self._watching or not self.running:
+                return
+            # Listed under the lock: whoever asks next for this kind returns only
+            # once the watch's position is taken, before it creates anything.
+            since = self._list_kind(api_version, kind)
+            self._watching.add((api_version, kind))
+            t = threading.Thread(
+                target=self._watch_loop,
+                args=(api_version, kind, since),
+                name=f"treadle-watch-{kind}",
+                daemon=True,
+            )
+            t.start()
+            self._threads.append(t)
+
+    def _watch_loop(self, api_version: str, kind: str, since: str | None) -> None:
+        """Follow one kind's changes from `since`, queueing what they touch; on Gone
+        (or a failure) list the kind again and watch on from that list."""
         while not self._stop.is_set():
             try:
-                for event in self.store.watch(since=since, timeout=0.5):
+                if since is None:
+                    since = self._list_kind(api_version, kind, everything=True)
+                for event in self.store.watch(api_version, kind, None, since=since, timeout=0.5):
                     since = event.resource_version
                     if event.type == "DELETED":
                         self._deleted(event.object)
@@ -236,11 +287,11 @@ class Manager:
                     if self._stop.is_set():
                         return
             except Gone:
-                since = self._resync()
+                since = None
             except Exception:  # the loop must outlive any one bad event
-                log.exception("watch failed; resyncing")
-                time.sleep(0.5)
-                since = self._resync()
+                log.exception("watch of %s failed; listing it again", kind)
+                since = None
+                self._stop.wait(0.5)
 
     def _work_loop(self) -> None:
         while not self._stop.is_set():

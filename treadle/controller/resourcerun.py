@@ -120,6 +120,9 @@ class ResourceHandler:
         if isinstance(manifest, str):
             return Outcome(phase="Failed", reason="InvalidManifest", message=manifest)
         api_version, kind = manifest["apiVersion"], manifest["kind"]
+        # Its changes must wake this run: watched from before it is created, and on
+        # every pass, so that a restarted controller watches the kind again.
+        ctx.watch_kind(api_version, kind)
         obj = _owned(ctx, run, api_version, kind)
         if obj is None:
             if (run.get("status") or {}).get("resource"):

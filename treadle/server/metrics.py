@@ -26,7 +26,7 @@ from prometheus_client.registry import Collector
 
 from ..api.objects import GROUP_VERSION
 from ..errors import Gone
-from ..store.base import Obj, Store
+from ..store.base import Obj, Store, current_resource_version
 from .auth import ASGIApp, Message, Receive, Scope, Send
 from .storeinfo import count_by_phase
 
@@ -114,22 +114,27 @@ class Metrics:
             self._thread.join(timeout=5)
 
     def _watch_steps(self) -> None:
-        since = self._store.resource_version()
+        """Follow v1 Pods with the Store's per-kind watch, from a list's position.
+        Steps that end while the watch is behind (Gone) or failing are not counted:
+        it picks up from a fresh position, as a scrape-time gauge would not."""
+        since: str | None = None
         while not self._stop.is_set():
             try:
+                if since is None:
+                    since = current_resource_version(self._store, "v1", "Pod")
                 for event in self._store.watch("v1", "Pod", since=since, timeout=1.0):
                     since = event.resource_version
                     self.observe_pod(event.object, deleted=event.type == "DELETED")
                     if self._stop.is_set():
                         return
             except Gone:
-                since = self._store.resource_version()
+                since = None
             except Exception:
                 if self._stop.is_set():
                     return
                 log.exception("step metrics watch failed; resuming")
+                since = None
                 self._stop.wait(1.0)
-                since = self._store.resource_version()
 
     def observe_pod(self, pod: Obj, *, deleted: bool = False) -> None:
         uid = str((pod.get("metadata") or {}).get("uid", ""))

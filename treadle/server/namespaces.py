@@ -23,7 +23,7 @@ from ..api.kinds import KindInfo, by_kind
 from ..api.objects import GROUP_VERSION
 from ..client.base import Written
 from ..errors import Conflict, NotFound
-from ..store.base import Obj
+from ..store.base import Obj, current_resource_version
 from .auth import Principal
 from .bodies import OBJECT_BODY_DOC, object_body
 from .resources import (
@@ -113,7 +113,11 @@ def list_namespaces(
         {
             "apiVersion": "v1",
             "kind": "NamespaceList",
-            "metadata": {"resourceVersion": state.store.resource_version()},
+            # Where `?watch=true` of this list starts: it follows v1 Namespace
+            # objects (implicit namespaces have no changes to follow).
+            "metadata": {
+                "resourceVersion": current_resource_version(state.store, "v1", "Namespace")
+            },
             "items": items,
         }
     )

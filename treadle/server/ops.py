@@ -12,8 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
 from ..api.kinds import lookup
+from ..api.objects import GROUP_VERSION
 from ..api.schema import json_schema
 from ..errors import NotFound
+from ..store.base import ChangeFeed, current_resource_version
 from .state import ServerState, server_state
 from .status import JSONResponse, status_response
 
@@ -34,8 +36,15 @@ async def healthz() -> Response:
 
 @router.get("/readyz", summary="The store answers; says who drives runs")
 def readyz(state: ServerState = Depends(server_state)) -> Response:
+    """`resourceVersion` is the store's newest change where it is a ChangeFeed (the
+    embedded store), otherwise where a WorkflowRun list is taken: either way the
+    store answered a read."""
+    store = state.store
     try:
-        rv = state.store.resource_version()
+        if isinstance(store, ChangeFeed):
+            rv = store.head()
+        else:
+            rv = current_resource_version(store, GROUP_VERSION, "WorkflowRun")
     except Exception as exc:
         return status_response(503, f"the store does not answer: {exc}")
     return JSONResponse(

@@ -10,6 +10,13 @@ A watch that starts from an older resourceVersion than the hub holds, or that re
 so slowly that the hub has dropped what it has not read yet, catches up from the
 store's own history (`catch_up`) and then joins the hub. Older than the store's
 history is Gone, as ever.
+
+A hub follows its kind with the Store's per-kind watch, from a list's
+resourceVersion. What it needs beyond the Store contract is order: it keeps changes
+sorted by resourceVersion and serves "everything after N" from memory, which only
+a `ChangeFeed`'s numbered resourceVersions allow (the embedded store's, which the
+server's HTTP API also hands out as numbers). `WatchHubs` refuses any other store
+with a TypeError rather than misorder changes.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import Gone
-from ..store.base import Obj, Store, WatchEvent
+from ..store.base import ChangeFeed, Obj, Store, WatchEvent, current_resource_version
 
 log = logging.getLogger("treadle.server")
 
@@ -71,7 +78,7 @@ class KindHub:
         self._lock = threading.Lock()
         self._changes: list[Change] = []
         self._rvs: list[int] = []
-        self._floor = int(store.resource_version())
+        self._floor = int(current_resource_version(store, api_version, kind))
         self._wakers: dict[asyncio.AbstractEventLoop, set[asyncio.Event]] = {}
         self._thread = threading.Thread(
             target=self._run, name=f"treadle-api-hub-{kind}", daemon=True
@@ -144,7 +151,7 @@ class KindHub:
             except Gone:
                 # Starved for longer than the store's history: readers from before
                 # this point must catch up from the store, which will say Gone.
-                head = self.store.resource_version()
+                head = current_resource_version(self.store, self.api_version, self.kind)
                 with self._lock:
                     self._changes.clear()
                     self._rvs.clear()
@@ -180,9 +187,15 @@ def _wake(events: list[asyncio.Event]) -> None:
 
 
 class WatchHubs:
-    """The hubs of one server, made on first use."""
+    """The hubs of one server, made on first use. The store must be a `ChangeFeed`
+    (see the module's docstring); TypeError otherwise."""
 
     def __init__(self, store: Store, closing: threading.Event) -> None:
+        if not isinstance(store, ChangeFeed):
+            raise TypeError(
+                f"the server's watches order resourceVersions as numbers, which "
+                f"{type(store).__name__} does not promise (it is no ChangeFeed)"
+            )
         self._store = store
         self._closing = closing
         self._hubs: dict[tuple[str, str], KindHub] = {}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
@@ -85,6 +85,8 @@ CREATE TABLE IF NOT EXISTS changes (
     object      TEXT NOT NULL
 );
 
+-- Unused: the controller lease is a Lease object now (controller/leader.py). Kept,
+-- so that an older Treadle still finds the table it elects in, in a new database.
 CREATE TABLE IF NOT EXISTS leases (
     name       TEXT PRIMARY KEY,
     holder     TEXT NOT NULL,
@@ -161,30 +163,65 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
     finish(conn)
 
 
+Kind = tuple[str, str]
+"""(apiVersion, kind)"""
+
+
 class FileState:
     """What the store objects of one process share about one database file: a
     lock that queues this process's writers (cheaper and fairer than SQLite's
-    sleeping busy handler) and a condition that wakes this process's watchers."""
+    sleeping busy handler) and conditions that wake this process's watchers.
+
+    A watch of one kind is woken only by writes of its kind: the controller keeps a
+    watch per kind, and waking each of them on every write, to find nothing of
+    theirs, would cost every write a thread switch per watch. (Writes by other
+    processes are found by polling, whatever their kind.)"""
 
     def __init__(self) -> None:
         self.write_lock = threading.Lock()
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
+        self._any = threading.Condition(self._lock)
+        self._of_kind: dict[Kind, threading.Condition] = {}
         self._ticket = 0
+        self._written: dict[Kind, int] = {}
+        """The ticket of the newest write of each kind."""
+        self._everyone = 0
+        """The ticket of the newest notify meant for every watch (the store closing)."""
 
     def ticket(self) -> int:
         """Take before reading; `wait(ticket)` returns at once if a write came since."""
-        with self._changed:
+        with self._lock:
             return self._ticket
 
-    def notify(self) -> None:
-        with self._changed:
+    def notify(self, kinds: Iterable[Kind] | None = None) -> None:
+        """A write of objects of `kinds` committed; None wakes every watch."""
+        with self._lock:
             self._ticket += 1
-            self._changed.notify_all()
+            if kinds is None:
+                self._everyone = self._ticket
+                for condition in self._of_kind.values():
+                    condition.notify_all()
+            else:
+                for kind in kinds:
+                    self._written[kind] = self._ticket
+                    waiting = self._of_kind.get(kind)
+                    if waiting is not None:
+                        waiting.notify_all()
+            self._any.notify_all()
 
-    def wait(self, ticket: int, timeout: float) -> None:
-        with self._changed:
-            if self._ticket == ticket:
-                self._changed.wait(timeout)
+    def wait(self, ticket: int, timeout: float, kind: Kind | None = None) -> None:
+        """Until a write after `ticket` (of `kind`, when given) or `timeout` seconds."""
+        with self._lock:
+            if kind is None:
+                if self._ticket == ticket:
+                    self._any.wait(timeout)
+                return
+            if max(self._written.get(kind, 0), self._everyone) > ticket:
+                return
+            condition = self._of_kind.get(kind)
+            if condition is None:
+                condition = self._of_kind[kind] = threading.Condition(self._lock)
+            condition.wait(timeout)
 
 
 _states: weakref.WeakValueDictionary[str, FileState] = weakref.WeakValueDictionary()

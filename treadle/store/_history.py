@@ -66,6 +66,13 @@ def append(conn: sqlite3.Connection, rv: int, type_: EventType, body: Obj) -> No
     )
 
 
+def kinds_after(conn: sqlite3.Connection, rv: int) -> list[tuple[str, str]]:
+    """(apiVersion, kind) of the changes after `rv` (in a write transaction: what it
+    wrote, so that only the watches of those kinds are woken)."""
+    rows = conn.execute("SELECT DISTINCT api_version, kind FROM changes WHERE rv > ?", (rv,))
+    return [(r[0], r[1]) for r in rows]
+
+
 def trim(conn: sqlite3.Connection, keep: int) -> None:
     """Forget all but the newest `keep` changes (inside a write transaction)."""
     cutoff = head(conn) - keep
@@ -118,11 +125,13 @@ def stream(
     """Yield the wanted changes after `last`, for as long as one arrives within
     `timeout` seconds (None: until `closed()`). Owns `conn` and closes it.
 
-    It holds no lock between reads. It wakes when `shared` is notified (a write
-    in this process) or every `poll_interval` seconds, and only queries the history
-    when `PRAGMA data_version` says some other connection has committed.
+    It holds no lock between reads. It wakes when `shared` is notified of a write
+    in this process (of the wanted kind, when it wants one) or every `poll_interval`
+    seconds, and only queries the history when `PRAGMA data_version` says some
+    other connection has committed.
     """
     sql, params = wanted.query()
+    kind = (wanted.api_version, wanted.kind) if wanted.api_version and wanted.kind else None
 
     def new_deadline() -> float | None:
         return None if timeout is None else time.monotonic() + timeout
@@ -158,6 +167,6 @@ def stream(
                 if remaining <= 0:
                     return
                 wait = min(wait, remaining)
-            shared.wait(ticket, wait)
+            shared.wait(ticket, wait, kind)
     finally:
         conn.close()

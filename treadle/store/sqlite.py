@@ -8,7 +8,10 @@ pool of connections and queue their writes on one lock.
 resourceVersion is a global counter: every created, modified or deleted object
 takes the next value, and the change is appended to a history table that `watch`
 reads. The history keeps the newest `history` changes; watching from before that
-raises Gone, as a compacted Kubernetes API server does.
+raises Gone, as a compacted Kubernetes API server does. Because it is one counter,
+the store is also a `ChangeFeed` (store/base.py): `watch_all` follows every kind at
+once and `head` names the newest change. A delete cascades to its dependants in its
+own transaction, sooner than the Store contract requires.
 """
 
 from __future__ import annotations
@@ -71,7 +74,8 @@ def _random_suffix() -> str:
 
 
 class SqliteStore:
-    """A `Store` in the SQLite file at `path` (created with its directory if missing).
+    """A `Store` in the SQLite file at `path` (created with its directory if missing),
+    and a `ChangeFeed`, `StoreSummary` and `OrderedListing` (store/base.py).
 
     Options: `history`, how many changes `watch` can replay; `synchronous`, "FULL"
     (default) or "NORMAL" (survives a killed process but maybe not a power cut);
@@ -163,13 +167,15 @@ class SqliteStore:
         (names taken, resourceVersions, constraints) and leaves no trace."""
         with self._shared.write_lock, self._connection() as conn:
             conn.execute("BEGIN IMMEDIATE")
+            before = history.head(conn)
             yield conn
             if dry_run:
                 abandon(conn)
                 return
+            written = history.kinds_after(conn, before)
             history.trim(conn, self._history)
             conn.execute("COMMIT")
-        self._shared.notify()
+        self._shared.notify(written)
 
     def close(self) -> None:
         """Release the connections. Watches of this store end at their next poll."""
@@ -211,16 +217,40 @@ class SqliteStore:
         field_selector: str | None = None,
         limit: int | None = None,
         continue_token: str | None = None,
-        newest_first: bool = False,
-        name_contains: str | None = None,
     ) -> Page:
-        """Objects of one kind ordered by (namespace, name), or newest first;
-        `namespace` None or "" lists every namespace. `limit` None or 0: everything.
-        `name_contains` keeps names with that substring. Raises BadRequest for a
-        malformed selector or continue token.
+        """Objects of one kind ordered by (namespace, name); `namespace` None or ""
+        lists every namespace. `limit` None or 0: everything. Raises BadRequest for
+        a malformed selector or continue token.
 
         Pages are not a snapshot: an object created behind the page position after
         the first page is not seen, one created ahead of it is."""
+        return self.list_ordered(
+            api_version,
+            kind,
+            namespace,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=limit,
+            continue_token=continue_token,
+        )
+
+    def list_ordered(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int | None = None,
+        continue_token: str | None = None,
+        newest_first: bool = False,
+        name_contains: str | None = None,
+    ) -> Page:
+        """`list`, or newest first (store/base.py OrderedListing): in row order,
+        which is creation order, so a page stops after `limit` rows of an index
+        walk however many objects the kind has. `name_contains` keeps names with
+        that substring."""
         if limit is not None and limit < 0:
             raise BadRequest(f"limit must not be negative, got {limit}")
         position = decode_continue(continue_token) if continue_token else None
@@ -254,7 +284,8 @@ class SqliteStore:
             token = encode_continue(last[0], last[1], last[3] if newest_first else None)
         return Page([json.loads(r[2]) for r in rows], str(head), token)
 
-    def resource_version(self) -> str:
+    def head(self) -> str:
+        """The resourceVersion of the newest change ("0" for an empty store)."""
         with self._connection() as conn:
             return str(history.head(conn))
 
@@ -368,10 +399,11 @@ class SqliteStore:
     def delete(self, api_version: str, kind: str, namespace: str | None, name: str) -> Obj:
         """Delete the object and, in the same transaction, every object it owns,
         recursively (breadth first, owner before dependants, one DELETED change
-        each). As Kubernetes' garbage collector does, a dependant that still has
-        another existing owner is kept, minus the reference to the deleted one.
-        Returns the deleted object, at the resourceVersion of its deletion.
-        Raises NotFound."""
+        each): when it returns, the cascade is complete (the Store contract only
+        promises it eventually). As Kubernetes' garbage collector does, a
+        dependant that still has another existing owner is kept, minus the
+        reference to the deleted one. Returns the deleted object, at the
+        resourceVersion of its deletion. Raises NotFound."""
         ns = md.scope(api_version, kind, namespace)
         with self._write() as conn:
             row = self._find(conn, api_version, kind, ns, name)
@@ -394,16 +426,16 @@ class SqliteStore:
 
     def watch(
         self,
-        api_version: str | None = None,
-        kind: str | None = None,
+        api_version: str,
+        kind: str,
         namespace: str | None = None,
         *,
         since: str | None = None,
         timeout: float | None = None,
     ) -> Iterator[WatchEvent]:
-        """Changes after resourceVersion `since` (None or "": from now) in order,
-        filtered by whichever of api_version, kind and namespace are given
-        (namespace None or "": all). The iterator ends once `timeout` seconds pass
+        """Changes of one kind after resourceVersion `since` (None or "": from now,
+        beyond the contract) in order, in `namespace` (None or "": all; ignored for
+        a cluster-scoped kind). The iterator ends once `timeout` seconds pass
         without an event (None: when the store is closed).
 
         Raises Gone (here, not at the first `next`) if `since` is older than the
@@ -412,6 +444,25 @@ class SqliteStore:
         history table, waking at once on this process's writes and within
         `poll_interval` on other processes' (`PRAGMA data_version`).
         """
+        scoped = md.scope(api_version, kind, namespace) if namespace else ""
+        # All namespaces when none is given, or for a cluster-scoped kind.
+        wanted = history.Filter(api_version, kind, scoped or None)
+        return self._stream(wanted, since, timeout)
+
+    def watch_all(
+        self,
+        namespace: str | None = None,
+        *,
+        since: str | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[WatchEvent]:
+        """As `watch`, but the changes of every kind, in resourceVersion order
+        (store/base.py `ChangeFeed`); a namespace keeps only objects in it."""
+        return self._stream(history.Filter(None, None, namespace or None), since, timeout)
+
+    def _stream(
+        self, wanted: history.Filter, since: str | None, timeout: float | None
+    ) -> Iterator[WatchEvent]:
         conn = self._connect()
         try:
             with storage_errors(self._path):
@@ -422,13 +473,6 @@ class SqliteStore:
         except BaseException:
             conn.close()
             raise
-        scoped = md.scope(api_version, kind, namespace) if api_version and kind else namespace
-        wanted = history.Filter(
-            api_version or None,
-            kind or None,
-            # All namespaces when none is given, or for a cluster-scoped kind.
-            scoped if namespace and scoped else None,
-        )
         return history.stream(
             conn,
             wanted,
