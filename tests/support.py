@@ -100,19 +100,45 @@ class Engine:
         return self.store.get("batch.tensorstack.dev/v1beta1", "WorkflowRun", namespace, name)
 
     def wait(self, name: str, timeout: float = 30, phase: str | None = None) -> dict[str, Any]:
-        """The run once it is final (or has reached `phase`)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            run = self.run(name)
+        """The run once it is final (or has reached `phase`): listed, then followed on
+        the store's watch from the list's resourceVersion, so no change is missed and
+        nothing is polled."""
+        from treadle.errors import Gone
+
+        def done(run: dict[str, Any]) -> bool:
             now = (run.get("status") or {}).get("phase")
-            if now in ("Succeeded", "Failed") or (phase and now == phase):
+            return now in ("Succeeded", "Failed") or bool(phase and now == phase)
+
+        deadline = time.monotonic() + timeout
+        run: dict[str, Any] = {}
+        while True:
+            page = self.store.list(
+                GV, "WorkflowRun", "default", field_selector=f"metadata.name={name}"
+            )
+            run = page.items[0] if page.items else {}
+            if run and done(run):
                 return run
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"run {name} still {now} after {timeout}s: "
-                    f"{(run.get('status') or {}).get('message')}"
-                )
-            time.sleep(0.02)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                for event in self.store.watch(
+                    GV, "WorkflowRun", "default", since=page.resource_version, timeout=left
+                ):
+                    if event.object["metadata"]["name"] != name or event.type == "DELETED":
+                        continue
+                    run = event.object
+                    if done(run):
+                        return run
+                    if time.monotonic() > deadline:
+                        break
+            except Gone:
+                continue  # fell behind the history: list again
+            break
+        status = run.get("status") or {}
+        raise AssertionError(
+            f"run {name} still {status.get('phase')} after {timeout}s: {status.get('message')}"
+        )
 
     def logs(self, name: str) -> str:
         return "\n".join(line.text for line in self.client.run_logs(None, name))

@@ -41,6 +41,15 @@ def test_deleting_a_namespace_deletes_its_objects(http: httpx.Client, ns: str) -
     assert ns not in names(http)
 
 
+def test_the_system_namespace_may_not_be_deleted(http: httpx.Client) -> None:
+    """It holds every API token and the controller lease."""
+    http.post("/api/v1/namespaces/treadle-system/configmaps", json=CM)
+    for force in ("false", "true"):
+        r = http.delete("/api/v1/namespaces/treadle-system", params={"force": force})
+        assert r.status_code == 403 and "may not be deleted" in r.json()["message"]
+    assert http.get("/api/v1/namespaces/treadle-system/configmaps/cm").status_code == 200
+
+
 def test_deleting_a_namespace_with_running_runs_is_409(http: httpx.Client, ns: str) -> None:
     name = start_run(http, ns, ["sleep", "60"])
     wait_for(http, ns, name, step_running)

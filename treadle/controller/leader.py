@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..api.objects import SYSTEM_NAMESPACE
 from ..errors import AlreadyExists, Conflict, NotFound
 from ..store.base import Obj, Store
 
 LEASE_API_VERSION = "coordination.k8s.io/v1"
 LEASE_KIND = "Lease"
-LEASE_NAMESPACE = "treadle-system"
+LEASE_NAMESPACE = SYSTEM_NAMESPACE
 """Where Treadle's own leases live, apart from the users' namespaces (as
 Kubernetes keeps its controllers' leases in kube-system)."""
 CONTROLLER_LEASE = "controller"
