@@ -22,11 +22,15 @@ def test_it_runs_pods_and_jobs_and_says_so_of_any_other_kind() -> None:
     cluster = LocalCluster(KINDS_RUN_HERE)
     assert cluster.cannot_run("v1", "Pod") is None
     assert cluster.cannot_run("batch/v1", "Job") is None
-    assert cluster.cannot_run("kubeflow.org/v1", "TFJob") == (
+    for kind in ("GenericJob", "TensorFlowTrainingJob", "MPIJob", "BeamJob"):
+        assert cluster.cannot_run("batch.tensorstack.dev/v1beta1", kind) is None
+    message = cluster.cannot_run("kubeflow.org/v1", "TFJob")
+    assert message is not None
+    assert message.startswith(
         "kind TFJob (kubeflow.org/v1) needs a Kubernetes cluster: embedded mode runs "
-        "only Pod and batch/v1 Job objects and stores ConfigMap, Secret and "
-        "PersistentVolumeClaim"
+        "only Pod, batch/v1 Job, batch.tensorstack.dev/v1beta1 GenericJob, "
     )
+    assert message.endswith("objects and stores ConfigMap, Secret and PersistentVolumeClaim")
 
 
 def test_only_a_holder_on_this_host_whose_process_is_gone_is_gone() -> None:

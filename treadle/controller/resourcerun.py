@@ -64,10 +64,14 @@ def _manifest(run: Obj, template: WorkflowTemplateSpec, policy: Policy) -> Obj |
         assert isinstance(obj, dict)
         return obj
     job = template.body(type_)
+    metadata = substitute_tree(job.metadata.dump(), values)
+    if not metadata.get("name") and not metadata.get("generateName"):
+        # A job-typed template need not name its job: it is named after the run.
+        metadata["name"] = run["metadata"]["name"]
     obj = {
         "apiVersion": T9K_JOB_API_VERSION,
         "kind": type_,
-        "metadata": substitute_tree(job.metadata.dump(), values),
+        "metadata": metadata,
         "spec": substitute_tree(job.spec.dump(), values),
     }
     problems, _ = split_warnings(object_errors(obj, Scope(policy)))
