@@ -100,14 +100,12 @@ def outcome(phase: str, reason: str, message: str, kind: str = "Widget", name: s
 STARTING = [
     Case(
         "a-kind-the-embedded-cluster-cannot-run-is-refused-at-start",
-        run({"workflowTemplateSpec": resource(SERVICE)}),
+        run({"workflowTemplateSpec": resource(WIDGET)}),
         cluster=EMBEDDED,
         status={
             "phase": "Failed",
             "reason": "PreflightFailed",
-            "message": "kind SimpleMLService (tensorstack.dev/v1beta1) needs a Kubernetes "
-            "cluster: embedded mode runs only Pod and batch/v1 Job objects and stores "
-            "ConfigMap, Secret and PersistentVolumeClaim",
+            "message": EMBEDDED.cannot_run("example.com/v1", "Widget"),
         },
         events=("PreflightFailed",),
     ),

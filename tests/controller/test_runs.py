@@ -303,19 +303,17 @@ def test_a_resource_run_runs_a_job_locally(engine: Engine) -> None:
 
 def test_a_resource_of_a_cluster_only_kind_fails_with_a_clear_reason(engine: Engine) -> None:
     manifest = (
-        "      apiVersion: tensorstack.dev/v1beta1\n      kind: SimpleMLService\n"
-        "      metadata: {name: svc}\n"
-        "      spec: {custom: {spec: {containers: [{name: s, image: python}]}}}\n"
+        "      apiVersion: example.com/v1\n      kind: Widget\n"
+        "      metadata: {name: w}\n"
+        "      spec: {size: 1}\n"
     )
     engine.apply(
-        template("svc", "  resource:\n    manifest: |\n" + manifest)
-        + run("svc-run", "  workflowTemplateRef: svc")
+        template("widget", "  resource:\n    manifest: |\n" + manifest)
+        + run("widget-run", "  workflowTemplateRef: widget")
     )
-    status = engine.wait("svc-run")["status"]
+    status = engine.wait("widget-run")["status"]
     assert status["phase"] == "Failed"
-    assert (
-        "SimpleMLService" in status["message"] and "needs a Kubernetes cluster" in status["message"]
-    )
+    assert "Widget" in status["message"] and "needs a Kubernetes cluster" in status["message"]
 
 
 def test_a_finished_run_is_never_changed_again(engine: Engine) -> None:

@@ -14,10 +14,22 @@ from ..runtime.unitdir import process_alive
 from ..store.base import Store
 from .jobs import JobController
 from .kubelet import Kubelet
+from .mlservice import SimpleMLServiceOperator
+from .t9kjobs import T9kJobOperator
 
-OPERATORS: tuple[OperatorFactory, ...] = (Kubelet, JobController)
+OPERATORS: tuple[OperatorFactory, ...] = (
+    Kubelet,
+    JobController,
+    T9kJobOperator,
+    SimpleMLServiceOperator,
+)
 """What acts on objects here; the order is the order their start hooks run in."""
-KINDS_RUN_HERE: tuple[GroupKind, ...] = (*Kubelet.kinds, *JobController.kinds)
+KINDS_RUN_HERE: tuple[GroupKind, ...] = (
+    *Kubelet.kinds,
+    *JobController.kinds,
+    *T9kJobOperator.kinds,
+    *SimpleMLServiceOperator.kinds,
+)
 """The kinds of OPERATORS: a Resource run of any other kind would never finish."""
 
 
