@@ -28,12 +28,14 @@ Sandboxed, a container sees:
   (discarded with the sandbox) or inside a writable mount (kept on the host, made
   beneath the mount when the container starts).
 
-A mount point or working dir that does not exist inside a read-only host directory
-(say `/usr/share/x`) cannot be created; that is reported as a `MountError` naming the
-path. The sandbox isolates paths and processes (`--unshare-pid`, `--die-with-parent`:
-nothing outlives the supervisor); it is not a complete security boundary: the
-network, the user and the host's files outside the data directory (read-only) are
-shared.
+A mount point that does not exist inside a read-only host directory (say
+`/var/lib/t9k/model`) is made on a tmpfs put over the deepest directory of it the
+host has, which shows that directory's entries bound one by one (`_split_for`). A
+working dir there, or a mount point inside a read-only mount, cannot be created;
+that is reported as a `MountError` naming the path. The sandbox isolates paths
+and processes (`--unshare-pid`, `--die-with-parent`: nothing outlives the
+supervisor); it is not a complete security boundary: the network, the user and the
+host's files outside the data directory (read-only) are shared.
 
 Unsandboxed, a container runs on the host: a mount can only be honoured where its
 `container_path` is its `host_path` (with its `sub_path` resolved now), and
@@ -165,8 +167,16 @@ def bwrap_args(
             args += ["--tmpfs", h]
             layers.append(_Layer(h, None, False))
     links = {link: target for target, link in layout.symlinks}
+    mounts = sorted(container.mounts, key=lambda m: _depth(m.container_path))
+    split: list[str] = []
+    for m in mounts:  # before any bind: a tmpfs put down later would cover it
+        if posixpath.isabs(m.container_path) and ".." not in m.container_path.split("/"):
+            point = _through_links(posixpath.normpath(m.container_path), links)
+            made = _split_for(point, layers, hide)
+            split += made[1:2]
+            args += made
     binds: list[dict[str, Any]] = []
-    for m in sorted(container.mounts, key=lambda m: _depth(m.container_path)):
+    for m in mounts:
         dest = _check_mount_path(m)
         sub = _check_sub_path(m, dest)
         if not os.path.exists(m.host_path):
@@ -205,6 +215,8 @@ def bwrap_args(
         }
     elif not exists:
         args += ["--dir", workdir]
+    for at in split:  # read-only again, as the host directory it stands for
+        args += ["--remount-ro", at]
     args += ["--chdir", workdir, "--"]
     return BwrapArgs(args, binds, inside)
 
@@ -306,9 +318,58 @@ def _through_links(path: str, links: dict[str, str]) -> str:
 def _covering(path: str, layers: list[_Layer]) -> _Layer:
     """The layer that shows `path`: the last, deepest one at or above it."""
     return max(
-        (la for la in layers if path == la.path or path.startswith(la.path.rstrip("/") + "/")),
+        # Reversed: of two layers at one path, the later (on top) is the first maximum.
+        (
+            la
+            for la in reversed(layers)
+            if path == la.path or path.startswith(la.path.rstrip("/") + "/")
+        ),
         key=lambda la: len(la.path),
     )
+
+
+def _split_for(path: str, layers: list[_Layer], hide: Sequence[str]) -> list[str]:
+    """bwrap's options that make mount point `path` creatable where the host lacks it
+    inside a read-only host directory (the platform's `/var/lib/t9k/model`): the
+    deepest directory of it the host has is shown as a tmpfs holding each of its
+    entries bound read-only on its own, as the root is, so the host's files there
+    stay visible and unchanged and the missing directories are made on the tmpfs
+    (which is made read-only once they are). The directories in `hide` below it
+    are hidden again. Appends to `layers`;
+    nothing where the point exists, lies elsewhere, or the way to it on the host
+    passes a symlink (then `_check_creatable` reports it)."""
+    layer = _covering(path, layers)
+    if layer.source is None or not layer.read_only or layer.bind is not None:
+        return []
+    rel = posixpath.relpath(path, layer.path)
+    if rel == "." or os.path.lexists(posixpath.join(layer.source, rel)):
+        return []
+    at = posixpath.dirname(path)
+    while True:
+        on_host = posixpath.normpath(
+            posixpath.join(layer.source, posixpath.relpath(at, layer.path))
+        )
+        if os.path.islink(on_host):
+            return []
+        if os.path.isdir(on_host):
+            break
+        if os.path.lexists(on_host) or at == layer.path:
+            return []
+        at = posixpath.dirname(at)
+    args = ["--tmpfs", at]
+    layers.append(_Layer(at, None, False))
+    for entry in sorted(os.scandir(on_host), key=lambda e: e.name):
+        shown = posixpath.join(at, entry.name)
+        if entry.is_symlink():
+            args += ["--symlink", os.readlink(entry.path), shown]
+        else:
+            args += ["--ro-bind", entry.path, shown]
+            layers.append(_Layer(shown, entry.path, True))
+    for h in hide:
+        if (h == at or h.startswith(at.rstrip("/") + "/")) and _covering(h, layers).source:
+            args += ["--tmpfs", h]
+            layers.append(_Layer(h, None, False))
+    return args
 
 
 def _check_creatable(path: str, layers: list[_Layer], what: str) -> bool:
