@@ -26,11 +26,13 @@ def test_it_runs_pods_and_jobs_and_says_so_of_any_other_kind() -> None:
         assert cluster.cannot_run("batch.tensorstack.dev/v1beta1", kind) is None
     message = cluster.cannot_run("kubeflow.org/v1", "TFJob")
     assert message is not None
-    assert message.startswith(
-        "kind TFJob (kubeflow.org/v1) needs a Kubernetes cluster: embedded mode runs "
-        "only Pod, batch/v1 Job, batch.tensorstack.dev/v1beta1 GenericJob, "
+    assert message == (
+        "kind TFJob (kubeflow.org/v1) needs a Kubernetes cluster: embedded mode runs only "
+        "Pod (v1); Job (batch/v1); GenericJob, TensorFlowTrainingJob, PyTorchTrainingJob, "
+        "XGBoostTrainingJob, MPIJob, DeepSpeedJob, ColossalAIJob, BeamJob "
+        "(batch.tensorstack.dev/v1beta1); SimpleMLService (tensorstack.dev/v1beta1); "
+        "it stores ConfigMap, Secret and PersistentVolumeClaim"
     )
-    assert message.endswith("objects and stores ConfigMap, Secret and PersistentVolumeClaim")
 
 
 def test_only_a_holder_on_this_host_whose_process_is_gone_is_gone() -> None:

@@ -42,17 +42,16 @@ class LocalCluster:
     def cannot_run(self, api_version: str, kind: str) -> str | None:
         if (api_version, kind) in self.kinds:
             return None
-        runs = _and([k if av == "v1" else f"{av} {k}" for av, k in self.kinds])
+        groups: dict[str, list[str]] = {}
+        for av, k in self.kinds:
+            groups.setdefault(av, []).append(k)
+        runs = "; ".join(f"{', '.join(kinds)} ({av})" for av, kinds in groups.items())
         # The stored kinds are the ones any cluster merely stores (the Resource
         # reconciler's PASSIVE_KINDS); they never reach this question.
         return (
             f"kind {kind} ({api_version}) needs a Kubernetes cluster: embedded mode runs "
-            f"only {runs} objects and stores ConfigMap, Secret and PersistentVolumeClaim"
+            f"only {runs}; it stores ConfigMap, Secret and PersistentVolumeClaim"
         )
-
-
-def _and(words: Sequence[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def local_holder_gone(holder: str) -> bool:
