@@ -123,7 +123,9 @@ def test_resource_template_rules_and_job_types_have_their_own_editors(ui: Page) 
     ui.shot("template-editor-resource")
 
     page.get_by_test_id("template-type").select_option("MPIJob")
-    expect(page.get_by_test_id("job-editor")).to_contain_text("replicaSpecs")
+    expect(page.get_by_test_id("job-editor")).to_contain_text(
+        "mpi-worker"
+    )  # its worker, no replicaSpecs
     expect(yaml).to_contain_text("mpiJob:")
     assert "resource:" not in yaml.inner_text()
 

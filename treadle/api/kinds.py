@@ -62,6 +62,14 @@ WORKFLOW_KINDS: tuple[KindInfo, ...] = (
     ),
 )
 
+FRAMEWORK_JOB_NAMES: dict[str, tuple[str, ...]] = {
+    "TensorFlowTrainingJob": ("tfjob",),
+    "PyTorchTrainingJob": ("pytorchjob",),
+    "XGBoostTrainingJob": ("xgboostjob",),
+}
+"""The words the frameworks' own Kubernetes operators use for these jobs, which users
+of those type out of habit."""
+
 BUILTIN_KINDS: tuple[KindInfo, ...] = (
     KindInfo("Pod", "v1", "pods", ("po",)),
     KindInfo("ConfigMap", "v1", "configmaps", ("cm",)),
@@ -72,7 +80,13 @@ BUILTIN_KINDS: tuple[KindInfo, ...] = (
     KindInfo("Job", "batch/v1", "jobs"),
     KindInfo("Lease", "coordination.k8s.io/v1", "leases"),
     *(
-        KindInfo(kind, T9K_JOB_API_VERSION, kind.lower() + "s", SHORT_NAMES[kind])
+        KindInfo(
+            kind,
+            T9K_JOB_API_VERSION,
+            kind.lower() + "s",
+            SHORT_NAMES[kind],
+            aliases=FRAMEWORK_JOB_NAMES.get(kind, ()),
+        )
         for kind in JOB_FIELDS
     ),
     KindInfo(

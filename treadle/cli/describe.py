@@ -10,6 +10,16 @@ from rich.text import Text
 from ..api.documents import dump_yaml
 from ..core.pods import CONTAINER, INIT_CONTAINER, KIND_WORDS
 from .grid import Col, Grid
+from .replicas import (
+    Replica,
+    is_job,
+    is_service,
+    job_replicas,
+    job_restarts,
+    pod_replicas,
+    service_ready,
+    service_url,
+)
 from .tables import PHASE_STYLES, age, phase_text, run_duration
 
 Obj = dict[str, Any]
@@ -27,7 +37,11 @@ def _field(console: Console, label: str, value: Any) -> None:
     console.print(Text.assemble((f"{label + ':':<16}", "bold"), str(value)))
 
 
-def describe_object(console: Console, obj: Obj, events: list[Obj]) -> None:
+def describe_object(
+    console: Console, obj: Obj, events: list[Obj], pods: list[Obj] | None = None
+) -> None:
+    """`pods`: those `obj` controls, for a kind that does not list its replicas in
+    its status (a SimpleMLService)."""
     meta = obj.get("metadata") or {}
     status = obj.get("status") or {}
     _field(console, "Name", meta.get("name"))
@@ -38,6 +52,10 @@ def describe_object(console: Console, obj: Obj, events: list[Obj]) -> None:
     _field(console, "Created", f"{meta.get('creationTimestamp')} ({age(obj)} ago)")
     if obj.get("kind") == "WorkflowRun":
         _describe_run(console, obj)
+    elif is_job(obj):
+        _describe_job(console, obj)
+    elif is_service(obj):
+        _describe_service(console, obj, pods or [])
     else:
         console.print(Text("Spec:", style="bold"))
         console.print(Text(_indent(dump_yaml(obj.get("spec") or {}))))
@@ -109,6 +127,67 @@ def _describe_run(console: Console, run: Obj) -> None:
             )
         console.print(Text("Nodes:", style="bold"))
         console.print(t)
+
+
+def _phase(console: Console, phase: str) -> None:
+    console.print(Text.assemble((f"{'Phase:':<16}", "bold"), (phase, PHASE_STYLES.get(phase, ""))))
+
+
+def _describe_job(console: Console, job: Obj) -> None:
+    status = job.get("status") or {}
+    _phase(console, status.get("phase") or "Pending")
+    _field(console, "Started", status.get("startTime"))
+    _field(console, "Finished", status.get("completionTime"))
+    _field(console, "Restarts", job_restarts(job) if status else None)
+    _conditions(console, status)
+    _replicas(console, job_replicas(job), with_exit=True)
+    _spec(console, job)
+
+
+def _describe_service(console: Console, service: Obj, pods: list[Obj]) -> None:
+    status = service.get("status") or {}
+    _field(console, "URL", service_url(service))
+    console.print(Text.assemble((f"{'Ready:':<16}", "bold"), service_ready(service)))
+    _conditions(console, status)
+    _replicas(console, pod_replicas(pods), with_exit=False)
+    _spec(console, service)
+
+
+def _spec(console: Console, obj: Obj) -> None:
+    console.print(Text("Spec:", style="bold"))
+    console.print(Text(_indent(dump_yaml(obj.get("spec") or {}))))
+
+
+def _conditions(console: Console, status: Obj) -> None:
+    conditions = status.get("conditions") or []
+    if not conditions:
+        return
+    t = Grid("TYPE", "STATUS", "REASON", Col("MESSAGE", clip=80), "SINCE", indent=2)
+    for c in conditions:
+        t.add_row(
+            c.get("type", ""),
+            c.get("status", ""),
+            c.get("reason") or "",
+            c.get("message") or "",
+            c.get("lastTransitionTime") or "",
+        )
+    console.print(Text("Conditions:", style="bold"))
+    console.print(t)
+
+
+def _replicas(console: Console, rows: list[Replica], *, with_exit: bool) -> None:
+    console.print(Text("Replicas:", style="bold"))
+    if not rows:
+        console.print("  <none>")
+        return
+    heads = ["TYPE", "POD", "PHASE", "RESTARTS", *(["EXIT"] if with_exit else [])]
+    t = Grid(*heads, indent=2)
+    for r in rows:
+        cells: list[str | Text] = [r.type, r.name, phase_text(r.phase), str(r.restarts)]
+        if with_exit:
+            cells.append("" if r.exit_code is None else str(r.exit_code))
+        t.add_row(*cells)
+    console.print(t)
 
 
 def _binding(w: Obj) -> str:

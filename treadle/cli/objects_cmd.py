@@ -13,6 +13,7 @@ from ..api.kinds import WORKFLOW_KINDS, KindInfo, lookup
 from ..errors import BadRequest, FieldError, NotFound
 from .app import app, err, handles_errors, out
 from .describe import describe_object
+from .replicas import is_service, owned_pods
 from .state import client
 from .tables import table
 
@@ -102,7 +103,11 @@ def describe_command(
     info = kind_arg(kind)
     c = client()
     obj = c.get(info, namespace, name)
-    describe_object(out, obj, c.events_for(obj))
+    pods = None
+    if is_service(obj):  # its status does not list its replicas: its pods do
+        ns = obj["metadata"].get("namespace")
+        pods = owned_pods(obj, c.list(kind_arg("pods"), ns).items)
+    describe_object(out, obj, c.events_for(obj), pods)
 
 
 @app.command("delete")

@@ -213,27 +213,43 @@ def wait_command(
 @app.command("logs")
 @handles_errors
 def logs_command(
-    name: Annotated[str, typer.Argument(help="WorkflowRun name")],
-    step: Annotated[str | None, typer.Option("--step", "-s", help="Only this step or node")] = None,
+    first: Annotated[
+        str, typer.Argument(metavar="[KIND] NAME", help="A WorkflowRun's name, or a kind and name")
+    ],
+    second: Annotated[str | None, typer.Argument(hidden=True)] = None,
+    step: Annotated[
+        str | None,
+        typer.Option("--step", "-s", help="Only this step or node; for an object, this pod"),
+    ] = None,
     follow: Annotated[
-        bool, typer.Option("-f", "--follow", help="Stream until the run ends")
+        bool, typer.Option("-f", "--follow", help="Stream until the run (or job) ends")
     ] = False,
     tail: Annotated[int | None, typer.Option("--tail", help="Last N lines of each step")] = None,
     timestamps: Annotated[bool, typer.Option("--timestamps", help="Show each line's time")] = False,
     namespace: NamespaceOpt = None,
 ) -> None:
-    """Print the logs of every step (and, for a DAG, every child run)."""
+    """Print the logs of every step (and, for a DAG, every child run; for a Resource
+    run, every pod of what it created). `treadle logs KIND NAME` prints those of any
+    other object: a pod, or every replica of a T9k job or SimpleMLService."""
     c = client()
-    lines = c.run_logs(namespace, name, step=step, follow=follow, tail_lines=tail)
-    first = next(lines, None)
-    if first is None:
+    info = kind_arg(first) if second is not None else None
+    replicas = info is not None and info.kind not in ("WorkflowRun", "Pod")
+    if info is None or info.kind == "WorkflowRun":
+        name = second if second is not None else first
+        lines = c.run_logs(namespace, name, step=step, follow=follow, tail_lines=tail)
+    else:
+        assert second is not None
+        lines = c.object_logs(info, namespace, second, step=step, follow=follow, tail_lines=tail)
+    first_line = next(lines, None)
+    if first_line is None:
         return
-    sources = {first.source}
-    buffered = [first]
+    sources = {first_line.source}
+    buffered = [first_line]
     if not follow:
         buffered += list(lines)
         sources |= {line.source for line in buffered}
-    prefixed = len(sources) > 1 or follow
+    # Replicas always say which they are: a job of one replica may be rerun with four.
+    prefixed = len(sources) > 1 or follow or replicas
     for line in _chain(buffered, lines if follow else iter(())):
         head = f"{line.time} " if timestamps else ""
         label = f"[{marked(line.source, line.kind)}] " if prefixed else ""

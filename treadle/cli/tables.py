@@ -9,8 +9,10 @@ from typing import Any
 from rich.text import Text
 
 from ..api.objects import TEMPLATE_LABEL
+from ..api.t9k import JOB_MODELS
 from ..core.duration import format_duration
 from .grid import Col, Grid
+from .replicas import job_counts, job_restarts, service_ready, service_url
 
 Obj = dict[str, Any]
 Column = tuple[Col, Callable[[Obj], str]]
@@ -114,6 +116,27 @@ COLUMNS: dict[str, list[Column]] = {
         (Col("AGE"), age),
     ],
 }
+
+
+def _replicas(obj: Obj) -> str:
+    ready, total = job_counts(obj)
+    return f"{ready}/{total}"
+
+
+JOB_COLUMNS: list[Column] = [
+    (Col("PHASE"), lambda o: _status(o).get("phase") or "Pending"),
+    (Col("REPLICAS"), _replicas),
+    (Col("RESTARTS"), lambda o: str(job_restarts(o))),
+    (Col("AGE"), age),
+]
+"""Every T9k job kind: where it is, how many replicas run or ran, restarts so far."""
+COLUMNS.update(dict.fromkeys(JOB_MODELS, JOB_COLUMNS))
+COLUMNS["SimpleMLService"] = [
+    (Col("READY"), service_ready),
+    (Col("URL", no_wrap=True), lambda o: service_url(o) or "-"),
+    (Col("AGE"), age),
+]
+
 WIDE: dict[str, list[Column]] = {
     "WorkflowRun": [(Col("MESSAGE", clip=100), lambda o: _status(o).get("message") or "")],
     "WorkflowTemplate": [

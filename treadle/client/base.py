@@ -139,6 +139,21 @@ class Client(Protocol):
         tail_lines: int | None = None,
     ) -> Iterator[RunLogLine]: ...
 
+    def object_logs(
+        self,
+        info: KindInfo,
+        namespace: str | None,
+        name: str,
+        *,
+        step: str | None = None,
+        follow: bool = False,
+        tail_lines: int | None = None,
+    ) -> Iterator[RunLogLine]:
+        """The logs of any other object: a pod's containers, or those of the pods it
+        controls (a T9k job's or a service's replicas), labelled `<pod>/<container>`;
+        `step` keeps one pod or label."""
+        ...
+
     def volume_path(self, namespace: str | None, claim: str) -> str: ...
 
     def list_volumes(self, namespace: str | None) -> builtins.list[dict[str, Any]]:

@@ -32,7 +32,7 @@ from .admission import (
 )
 from .base import Applied, FieldValidation, RunLogLine, Written, shown
 from .listing import list_objects
-from .runlogs import run_logs
+from .runlogs import object_logs, run_logs
 from .volumes import Volumes
 
 RERUN_ANNOTATION = "batch.tensorstack.dev/rerunOf"
@@ -232,6 +232,21 @@ class EmbeddedClient:
         run = self._run(namespace, name)
         return run_logs(
             self.store, self.runtime, run, step=step, follow=follow, tail_lines=tail_lines
+        )
+
+    def object_logs(
+        self,
+        info: KindInfo,
+        namespace: str | None,
+        name: str,
+        *,
+        step: str | None = None,
+        follow: bool = False,
+        tail_lines: int | None = None,
+    ) -> Iterator[RunLogLine]:
+        obj = self.get(info, namespace, name)
+        return object_logs(
+            self.store, self.runtime, obj, step=step, follow=follow, tail_lines=tail_lines
         )
 
     # -- volumes ---------------------------------------------------------------------

@@ -391,6 +391,26 @@ class HttpClient:
             kind = str(line.get("kind") or "container")  # older servers send none
             yield RunLogLine(str(line["source"]), str(line["time"]), str(line["text"]), kind)
 
+    def object_logs(
+        self,
+        info: KindInfo,
+        namespace: str | None,
+        name: str,
+        *,
+        step: str | None = None,
+        follow: bool = False,
+        tail_lines: int | None = None,
+    ) -> Iterator[RunLogLine]:
+        params: dict[str, Any] = {"follow": "true" if follow else "false"}
+        if step is not None:
+            params["step"] = step
+        if tail_lines is not None:
+            params["tailLines"] = tail_lines
+        path = f"{self._object_path(info, namespace, name)}/logs"
+        for line in self._lines(path, params, None if follow else DEFAULT_TIMEOUT):
+            kind = str(line.get("kind") or "container")
+            yield RunLogLine(str(line["source"]), str(line["time"]), str(line["text"]), kind)
+
     # -- volumes ---------------------------------------------------------------------
 
     def _volumes_path(self, namespace: str | None) -> str:

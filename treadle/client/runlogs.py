@@ -1,11 +1,14 @@
 """Where a run's logs are: every container of every pod the run (and, for a DAG, every
-child run) started, labelled by node and step."""
+child run) started, labelled by node and step; and where an object's are (a T9k job's
+or a service's replicas: the pods it controls, labelled by pod and container)."""
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..api.objects import GROUP_VERSION
 from ..errors import NotFound
@@ -46,9 +49,46 @@ def _pod_sources(
     return sources
 
 
+def _natural(name: str) -> list[Any]:
+    """`job-worker-10` after `job-worker-9`."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
+
+
+def owned_pods(owner: Obj, pods: list[Obj]) -> list[Obj]:
+    """The pods whose controller is `owner`, in name order (numbers as numbers): a
+    job's replicas by type and index, a service's by index."""
+    uid = (owner.get("metadata") or {}).get("uid")
+    mine = [
+        p
+        for p in pods
+        if any(
+            r.get("uid") == uid and r.get("controller")
+            for r in (p.get("metadata") or {}).get("ownerReferences") or []
+        )
+    ]
+    return sorted(mine, key=lambda p: _natural(p["metadata"]["name"]))
+
+
+def object_sources(store: Store, obj: Obj, prefix: str = "") -> list[LogSource]:
+    """A pod's containers; for anything else, the containers of the pods it controls,
+    each labelled `<pod>/<container>`."""
+    meta = obj["metadata"]
+    namespace = meta.get("namespace", "default")
+    if (obj.get("apiVersion"), obj.get("kind")) == ("v1", "Pod"):
+        return _pod_sources(store, namespace, meta["name"], prefix)
+    pods = owned_pods(obj, store.list("v1", "Pod", namespace).items)
+    return [
+        s
+        for p in pods
+        for s in _pod_sources(
+            store, namespace, p["metadata"]["name"], f"{prefix}{p['metadata']['name']}/"
+        )
+    ]
+
+
 def log_sources(store: Store, run: Obj, prefix: str = "") -> list[LogSource]:
     """In template order: steps of a pod, nodes of a DAG (every attempt), pods of a
-    Resource's Pod or Job."""
+    Resource's Pod or Job, replicas of the T9k job or service a run created."""
     namespace = run["metadata"].get("namespace", "default")
     status = run.get("status") or {}
     spec = status.get("workflowTemplateSpec") or {}
@@ -83,6 +123,12 @@ def log_sources(store: Store, run: Obj, prefix: str = "") -> list[LogSource]:
                 store, namespace, p["metadata"]["name"], f"{prefix}{p['metadata']['name']}/"
             )
         ]
+    if ref.get("apiVersion") and ref.get("kind") and ref.get("name"):
+        try:
+            created = store.get(ref["apiVersion"], ref["kind"], namespace, ref["name"])
+        except NotFound:
+            return []
+        return object_sources(store, created, prefix)
     return []
 
 
@@ -99,10 +145,62 @@ def run_logs(
     """Every line of a run; with `follow`, keeps going until the run has finished and
     every source is drained."""
     key = (run["metadata"].get("namespace", "default"), run["metadata"]["name"])
+    return _follow(
+        store,
+        runtime,
+        run,
+        lambda: store.get(GROUP_VERSION, "WorkflowRun", *key),
+        log_sources,
+        step=step,
+        follow=follow,
+        tail_lines=tail_lines,
+        poll=poll,
+    )
+
+
+def object_logs(
+    store: Store,
+    runtime: Runtime,
+    obj: Obj,
+    *,
+    step: str | None = None,
+    follow: bool = False,
+    tail_lines: int | None = None,
+    poll: float = 0.2,
+) -> Iterator[RunLogLine]:
+    """Every line of an object's pods (`object_sources`); with `follow`, until its
+    `status.phase` is final (a job's; a service has none, so until it is deleted)."""
+    meta = obj["metadata"]
+    key = (obj["apiVersion"], obj["kind"], meta.get("namespace", "default"), meta["name"])
+    return _follow(
+        store,
+        runtime,
+        obj,
+        lambda: store.get(*key),
+        object_sources,
+        step=step,
+        follow=follow,
+        tail_lines=tail_lines,
+        poll=poll,
+    )
+
+
+def _follow(
+    store: Store,
+    runtime: Runtime,
+    obj: Obj,
+    reread: Callable[[], Obj],
+    sources_of: Callable[[Store, Obj], list[LogSource]],
+    *,
+    step: str | None,
+    follow: bool,
+    tail_lines: int | None,
+    poll: float,
+) -> Iterator[RunLogLine]:
     seen: dict[LogSource, int] = {}
     while True:
-        finished = (run.get("status") or {}).get("phase") in FINAL
-        sources = [s for s in log_sources(store, run) if _wanted(s, step)]
+        finished = (obj.get("status") or {}).get("phase") in FINAL
+        sources = [s for s in sources_of(store, obj) if _wanted(s, step)]
         for source in sources:
             try:
                 lines = list(runtime.logs(source.pod_uid, source.container))
@@ -118,7 +216,7 @@ def run_logs(
             return
         time.sleep(poll)
         try:
-            run = store.get(GROUP_VERSION, "WorkflowRun", *key)
+            obj = reread()
         except NotFound:
             return
 

@@ -25,6 +25,7 @@ from .console import STATIC_DIR, Console
 from .controller import ControllerRunner
 from .metrics import Metrics, MetricsMiddleware
 from .namespaces import router as namespaces_router
+from .objectlogs import router as object_logs_router
 from .openapi import install as install_openapi
 from .ops import router as ops_router
 from .ops import version
@@ -111,6 +112,7 @@ def create_app(
         ops_router,
         namespaces_router,
         runs_router,
+        object_logs_router,  # after runs_router: a run's own logs route comes first
         terminal_router,
         volumes_router,
         triggers_router,

@@ -9,12 +9,12 @@ order steps the same way.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from ..api.objects import GROUP_VERSION
 from ..client.base import RunLogLine
-from ..client.runlogs import FINAL, LogSource, log_sources
+from ..client.runlogs import FINAL, LogSource, log_sources, object_sources
 from ..errors import NotFound
 from ..runtime.base import Runtime
 from ..store.base import Obj, Store
@@ -68,14 +68,69 @@ def log_lines(
     lines as they come, until the run has finished and every source is drained, the
     run is deleted, or `stopped()`. `tail_lines` counts per source; `since` (RFC 3339)
     drops older lines."""
+    return _lines(
+        lambda: store.get(GROUP_VERSION, "WorkflowRun", namespace, name),
+        lambda run: log_sources(store, run),
+        runtime,
+        step=step,
+        follow=follow,
+        tail_lines=tail_lines,
+        since=since,
+        stopped=stopped,
+        poll=poll,
+    )
+
+
+def object_log_lines(
+    store: Store,
+    runtime: Runtime,
+    api_version: str,
+    kind: str,
+    namespace: str,
+    name: str,
+    *,
+    step: str | None = None,
+    follow: bool = False,
+    tail_lines: int | None = None,
+    since: str | None = None,
+    stopped: Stopped = lambda: False,
+    poll: float = POLL_SECONDS,
+) -> Iterator[RunLogLine]:
+    """As `log_lines`, for any other object: its pods' lines (`object_sources`),
+    followed until its `status.phase` is final or it is deleted."""
+    return _lines(
+        lambda: store.get(api_version, kind, namespace, name),
+        lambda obj: object_sources(store, obj),
+        runtime,
+        step=step,
+        follow=follow,
+        tail_lines=tail_lines,
+        since=since,
+        stopped=stopped,
+        poll=poll,
+    )
+
+
+def _lines(
+    read: Callable[[], Obj],
+    sources_of: Callable[[Obj], list[LogSource]],
+    runtime: Runtime,
+    *,
+    step: str | None,
+    follow: bool,
+    tail_lines: int | None,
+    since: str | None,
+    stopped: Stopped,
+    poll: float,
+) -> Iterator[RunLogLine]:
     seen: dict[LogSource, int] = {}
     while not stopped():
         try:
-            run = store.get(GROUP_VERSION, "WorkflowRun", namespace, name)
+            obj = read()
         except NotFound:
             return
-        finished = (run.get("status") or {}).get("phase") in FINAL
-        for source in [s for s in log_sources(store, run) if wanted(s, step)]:
+        finished = (obj.get("status") or {}).get("phase") in FINAL
+        for source in [s for s in sources_of(obj) if wanted(s, step)]:
             try:
                 lines = list(runtime.logs(source.pod_uid, source.container, since_time=since))
             except NotFound:
@@ -93,4 +148,4 @@ def log_lines(
             time.sleep(min(0.05, poll))
 
 
-__all__ = ["check_step", "log_lines", "since_time", "wanted"]
+__all__ = ["check_step", "log_lines", "object_log_lines", "since_time", "wanted"]

@@ -176,6 +176,13 @@ function collection<T extends Resource>(groupVersion: string, plural: string) {
 
 const runs = collection<WorkflowRun>(WORKFLOW_GV, "workflowruns");
 
+/** The REST path of an object of a kind whose plural is its lower-case name plus "s"
+ * (every kind a Resource run creates here: Pod, Job, the T9k jobs, SimpleMLService). */
+export function objectPath(ns: string, apiVersion: string, kind: string, name: string): string {
+  const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  return `${base}/namespaces/${encodeURIComponent(ns)}/${kind.toLowerCase()}s/${encodeURIComponent(name)}`;
+}
+
 export interface LogStream {
   done: Promise<void>;
   abort(): void;
@@ -223,6 +230,11 @@ export const api = {
       return url.toString();
     },
   },
+  /** Any object by its apiVersion and kind (what a Resource run created). */
+  object: (ns: string, apiVersion: string, kind: string, name: string, signal?: AbortSignal) =>
+    json<Resource<unknown, unknown>>(objectPath(ns, apiVersion, kind, name), { signal }),
+  pods: (ns: string, opts: ListOptions = {}, signal?: AbortSignal) =>
+    json<List<Resource<unknown, { phase?: string }>>>(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods${query({ ...opts })}`, { signal }),
   events: (ns: string, opts: ListOptions = {}) =>
     json<List<KubeEvent>>(`/api/v1/namespaces/${encodeURIComponent(ns)}/events${query({ ...opts })}`),
 

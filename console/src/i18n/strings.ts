@@ -284,6 +284,13 @@ export const strings = {
   "logs.empty": ["No log lines.", "没有日志。"],
 
   "status.conditions": ["Conditions", "条件"],
+  "created.title": ["Created object", "创建的对象"],
+  "created.replicas": ["Replicas", "副本"],
+  "created.restarts": ["Restarts", "重启次数"],
+  "created.viewLogs": ["Logs", "日志"],
+  "created.address": ["Address", "地址"],
+  "created.ready": ["Ready", "就绪"],
+  "created.gone": ["Deleted", "已删除"],
   "status.status": ["Status", "状态"],
   "status.lastTransition": ["Last transition", "最近变化"],
   "status.nodes": ["Nodes", "节点"],

@@ -71,20 +71,49 @@ export function defaultBody(type: TemplateType): unknown {
     case "DAG":
       return { templates: [], failureStrategy: "StopAllWorkflowTemplates" };
     default:
+      return { metadata: {}, spec: jobSpec(type) };
+  }
+}
+
+const hello = (name: string): Container => ({ name, image: "ubuntu:22.04", command: ["echo", "hello"] });
+const replicaGroup = (type: string, container: string) => ({
+  type,
+  replicas: 1,
+  template: { spec: { containers: [hello(container)] } },
+});
+
+/** The smallest valid spec of each job kind (each is checked by `treadle validate`):
+ * replica groups for the kinds that have them, named by the replica types the kind
+ * knows, with the container its framework runs in; a `worker` (and its command) for
+ * the MPI family; a submitting batch Job for a BeamJob. */
+export function jobSpec(type: TemplateType): Record<string, unknown> {
+  switch (type) {
+    case "TensorFlowTrainingJob":
+      return { replicaSpecs: [replicaGroup("worker", "tensorflow")] };
+    case "PyTorchTrainingJob":
+      return { replicaSpecs: [replicaGroup("master", "pytorch")] };
+    case "XGBoostTrainingJob":
+      return { replicaSpecs: [replicaGroup("master", "xgboost")] }; // the master runs the tracker
+    case "MPIJob":
       return {
-        metadata: {},
-        spec: {
-          replicaSpecs: [
-            {
-              type: "worker",
-              replicas: 1,
-              template: {
-                spec: { containers: [{ name: "worker", image: "ubuntu:22.04", command: ["echo", "hello"] }] },
-              },
-            },
-          ],
-        },
+        worker: { replicas: 1, cmd: ["echo", "hello"], template: { spec: { containers: [{ name: "mpi-worker", image: "ubuntu:22.04" }] } } },
       };
+    case "DeepSpeedJob":
+      return {
+        config: { customCommand: "echo hello" },
+        worker: { replicas: 1, template: { spec: { containers: [{ name: "worker", image: "ubuntu:22.04" }] } } },
+      };
+    case "ColossalAIJob":
+      return {
+        worker: { replicas: 1, command: ["echo", "hello"], template: { spec: { containers: [{ name: "worker", image: "ubuntu:22.04" }] } } },
+      };
+    case "BeamJob":
+      return {
+        flinkClusterTemplate: { spec: {} },
+        jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", containers: [hello("submit-job")] } } } },
+      };
+    default:
+      return { replicaSpecs: [replicaGroup("worker", "worker")] };
   }
 }
 

@@ -8,6 +8,7 @@ import { Age, durationBetween, formatTimestamp } from "../../components/time";
 import { SpecBlock, SpecTable } from "../../components/Table";
 import { useI18n } from "../../i18n";
 import { TemplateSpecView } from "../workflowtemplates/TemplateSpecView";
+import { CreatedObject } from "./CreatedObject";
 import { InitTag } from "./InitTag";
 
 export function StatusTab({ run }: { run: WorkflowRun }) {
@@ -74,6 +75,7 @@ export function StatusTab({ run }: { run: WorkflowRun }) {
           { header: t("runs.duration"), className: "muted tabular", cell: ([, n]) => durationBetween(n.startTime, n.completionTime) },
         ]}
       />
+      <CreatedObject run={run} />
       <NameValueTable title={t("form.results")} rows={s.results} testId="results-table" />
       {!!s.retriedStatus?.length && (
         <p className="muted small">{t("status.retried", { n: s.retriedStatus.length })}</p>

@@ -4,6 +4,7 @@ import type { ConditionSelector, ResourceSpec, Rules } from "../../api/types";
 import { Code } from "../../components/Code";
 import { Field, Select, TextInput } from "../../components/form";
 import { useI18n } from "../../i18n";
+import { withManifest } from "../../model/t9k";
 import { fromYaml, toYaml } from "../../model/yaml";
 
 type RuleMode = "none" | "field" | "condition";
@@ -68,7 +69,7 @@ export function ResourceForm({ value, onChange }: { value: ResourceSpec; onChang
   return (
     <div className="stack">
       <Field label={t("form.manifest")} path="spec.resource.manifest" hint={t("form.manifestHint")}>
-        <Code value={value.manifest ?? ""} onChange={(manifest) => set({ manifest })} minHeight={220} maxHeight={480} testId="manifest-editor" />
+        <Code value={value.manifest ?? ""} onChange={(manifest) => onChange(withManifest(value, manifest))} minHeight={220} maxHeight={480} testId="manifest-editor" />
       </Field>
       <div className="stack">
         <Field label={t("form.successRules")}>
