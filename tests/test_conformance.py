@@ -12,8 +12,8 @@ from tests.support import SHARED, TREADLE
 
 TOOL = SHARED / "tools" / "conformance.py"
 CASES = SHARED / "conformance"
-TOPICS = "compat"
-"""The topics whose capabilities are built (SPEC §13: compat); each adds its
+TOPICS = "compat,jobs"
+"""The topics whose capabilities are built (SPEC §13: compat; §12: jobs); each adds its
 valid-TOPIC/ and invalid-TOPIC/ cases to the run."""
 
 

@@ -164,6 +164,15 @@ PROGRESS = [
         },
     ),
     Case(
+        "an-object-without-rules-keeps-the-run-running-until-stopped",
+        resource_run(resource(WIDGET)),
+        owned=(widget(conditions(("Ready", "True"))),),
+        status={
+            "phase": "Running",
+            "message": 'Widget "w" created; with no rules to match, it runs until stopped',
+        },
+    ),
+    Case(
         "an-object-that-matches-the-success-condition-succeeds-the-run",
         resource_run(JUDGED_WIDGET),
         owned=(widget(conditions(("Ready", "True"))),),

@@ -148,6 +148,12 @@ class ResourceHandler:
             return Outcome(status, "Succeeded", "Succeeded", f"{what} matched the success rules")
         if verdict == "failed":
             return Outcome(status, "Failed", "ResourceFailed", f"{what} matched the failure rules")
+        if success is None and failure is None:
+            # A service, say: nothing says when it is done, so the run lasts until it
+            # is stopped or times out (SPEC §3.3), and the message says so.
+            return Outcome(
+                status, message=f"{what} created; with no rules to match, it runs until stopped"
+            )
         return Outcome(status, message=f"{what} created; waiting for its rules to match")
 
     def _create(self, ctx: Context, run: Obj, manifest: Obj) -> Outcome:
