@@ -90,6 +90,23 @@ def test_piped_the_message_is_one_line() -> None:
     assert lines == ["train  Failed  -", "STEP   PHASE    EXIT", "main   Failed   1", MESSAGE]
 
 
+def test_a_resource_run_shows_the_object_it_created_instead_of_steps() -> None:
+    run = {
+        "metadata": {"name": "train"},
+        "status": {
+            "phase": "Succeeded",
+            "message": 'TensorFlowTrainingJob "mnist" matched the success rules',
+            "resource": {
+                "apiVersion": "batch.tensorstack.dev/v1beta1",
+                "kind": "TensorFlowTrainingJob",
+                "name": "mnist",
+            },
+        },
+    }
+    lines = drawn(run, terminal=False, width=80)
+    assert lines[1:3] == ["RESOURCE", "TensorFlowTrainingJob/mnist"]
+
+
 def test_run_watch_into_a_pipe_prints_the_final_view_with_the_whole_message(
     engine: Engine, tmp_path: Path
 ) -> None:

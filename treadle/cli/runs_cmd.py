@@ -138,6 +138,13 @@ def watch_grid(run: dict[str, Any]) -> Grid:
         for node, entry in nodes.items():
             grid.add_row(node, phase_text(entry.get("phase", "")), str(entry.get("attempts", 0)))
         return grid
+    created = status.get("resource") or {}
+    if created and not status.get("steps"):
+        # A Resource run has no steps: what it made is what there is to see
+        # (`treadle describe` and `treadle logs` the run show that object's replicas).
+        grid = Grid("RESOURCE", title=title)
+        grid.add_row(f"{created.get('kind', '')}/{created.get('name', '')}")
+        return grid
     grid = Grid("STEP", "PHASE", "EXIT", title=title)
     for step in status.get("steps") or []:
         code = step.get("exitCode")
