@@ -8,9 +8,13 @@ order steps the same way.
 
 from __future__ import annotations
 
+import json
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
+
+from starlette.responses import StreamingResponse
 
 from ..api.objects import GROUP_VERSION
 from ..client.base import RunLogLine
@@ -18,7 +22,7 @@ from ..client.runlogs import FINAL, LogSource, log_sources, object_sources
 from ..errors import NotFound
 from ..runtime.base import Runtime
 from ..store.base import Obj, Store
-from .streams import Stopped
+from .streams import Stopped, threaded
 
 POLL_SECONDS = 0.25
 
@@ -148,4 +152,31 @@ def _lines(
             time.sleep(min(0.05, poll))
 
 
-__all__ = ["check_step", "log_lines", "object_log_lines", "since_time", "wanted"]
+def log_response(
+    lines: Callable[[Stopped], Iterator[RunLogLine]], closing: threading.Event, *, name: str
+) -> StreamingResponse:
+    """Log lines streamed as JSON lines `{source, time, text, kind}`, produced in a
+    thread of their own (`name`) that stops when the client goes or the server closes."""
+
+    def produce(stopped: Stopped) -> Iterator[bytes]:
+        for line in lines(stopped):
+            record = {
+                "source": line.source,
+                "time": line.time,
+                "text": line.text,
+                "kind": line.kind,
+            }
+            yield (json.dumps(record, ensure_ascii=False) + "\n").encode()
+
+    async def body() -> AsyncIterator[bytes]:
+        async for chunk in threaded(produce, closing, name=name):
+            yield chunk
+
+    return StreamingResponse(
+        body(),
+        media_type="application/x-ndjson",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+__all__ = ["check_step", "log_lines", "log_response", "object_log_lines", "since_time", "wanted"]

@@ -5,18 +5,14 @@ The same JSON lines `{source, time, text, kind}` as a run's logs, sources labell
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Iterator
-
 from fastapi import APIRouter, Depends, Query
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from ..api.kinds import KindInfo, by_plural
 from ..client.runlogs import object_sources
 from ..errors import NotFound
-from .logstream import object_log_lines, since_time, wanted
+from .logstream import log_response, object_log_lines, since_time, wanted
 from .state import ServerState, server_state
-from .streams import Stopped, threaded
 
 router = APIRouter(tags=["logs"])
 
@@ -47,8 +43,8 @@ def _logs(
             raise NotFound(f'{info.kind} "{name}" has no pod or container "{step}" ({known})')
     since = since_time(since_seconds)
 
-    def produce(stopped: Stopped) -> Iterator[bytes]:
-        for line in object_log_lines(
+    return log_response(
+        lambda stopped: object_log_lines(
             state.store,
             state.client.runtime,
             info.api_version,
@@ -60,23 +56,9 @@ def _logs(
             tail_lines=tail_lines,
             since=since,
             stopped=stopped,
-        ):
-            record = {
-                "source": line.source,
-                "time": line.time,
-                "text": line.text,
-                "kind": line.kind,
-            }
-            yield (json.dumps(record, ensure_ascii=False) + "\n").encode()
-
-    async def body() -> AsyncIterator[bytes]:
-        async for chunk in threaded(produce, state.closing, name="treadle-api-object-logs"):
-            yield chunk
-
-    return StreamingResponse(
-        body(),
-        media_type="application/x-ndjson",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        ),
+        state.closing,
+        name="treadle-api-object-logs",
     )
 
 

@@ -3,18 +3,14 @@ events, log sources and logs. The terminal lives in `terminal.py`."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Iterator
-
 from fastapi import APIRouter, Depends, Query
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from ..api.objects import GROUP_VERSION
 from ..client.runlogs import log_sources
-from .logstream import check_step, log_lines, since_time
+from .logstream import check_step, log_lines, log_response, since_time
 from .state import ServerState, server_state
 from .status import JSONResponse
-from .streams import Stopped, threaded
 
 RUN_PATH = "/apis/batch.tensorstack.dev/v1beta1/namespaces/{namespace}/workflowruns/{name}"
 
@@ -69,8 +65,8 @@ def run_logs(
     check_step(state.store, run, step)
     since = since_time(since_seconds)
 
-    def produce(stopped: Stopped) -> Iterator[bytes]:
-        for line in log_lines(
+    return log_response(
+        lambda stopped: log_lines(
             state.store,
             state.client.runtime,
             namespace,
@@ -80,23 +76,9 @@ def run_logs(
             tail_lines=tail_lines,
             since=since,
             stopped=stopped,
-        ):
-            record = {
-                "source": line.source,
-                "time": line.time,
-                "text": line.text,
-                "kind": line.kind,
-            }
-            yield (json.dumps(record, ensure_ascii=False) + "\n").encode()
-
-    async def body() -> AsyncIterator[bytes]:
-        async for chunk in threaded(produce, state.closing, name="treadle-api-logs"):
-            yield chunk
-
-    return StreamingResponse(
-        body(),
-        media_type="application/x-ndjson",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        ),
+        state.closing,
+        name="treadle-api-logs",
     )
 
 
