@@ -381,15 +381,8 @@ class HttpClient:
         follow: bool = False,
         tail_lines: int | None = None,
     ) -> Iterator[RunLogLine]:
-        params: dict[str, Any] = {"follow": "true" if follow else "false"}
-        if step is not None:
-            params["step"] = step
-        if tail_lines is not None:
-            params["tailLines"] = tail_lines
         path = f"{self._run_path(namespace, name)}/logs"
-        for line in self._lines(path, params, None if follow else DEFAULT_TIMEOUT):
-            kind = str(line.get("kind") or "container")  # older servers send none
-            yield RunLogLine(str(line["source"]), str(line["time"]), str(line["text"]), kind)
+        return self._log_lines(path, step=step, follow=follow, tail_lines=tail_lines)
 
     def object_logs(
         self,
@@ -401,14 +394,20 @@ class HttpClient:
         follow: bool = False,
         tail_lines: int | None = None,
     ) -> Iterator[RunLogLine]:
+        path = f"{self._object_path(info, namespace, name)}/logs"
+        return self._log_lines(path, step=step, follow=follow, tail_lines=tail_lines)
+
+    def _log_lines(
+        self, path: str, *, step: str | None, follow: bool, tail_lines: int | None
+    ) -> Iterator[RunLogLine]:
+        """The JSON lines of a logs endpoint (a run's, or an object's pods')."""
         params: dict[str, Any] = {"follow": "true" if follow else "false"}
         if step is not None:
             params["step"] = step
         if tail_lines is not None:
             params["tailLines"] = tail_lines
-        path = f"{self._object_path(info, namespace, name)}/logs"
         for line in self._lines(path, params, None if follow else DEFAULT_TIMEOUT):
-            kind = str(line.get("kind") or "container")
+            kind = str(line.get("kind") or "container")  # older servers send none
             yield RunLogLine(str(line["source"]), str(line["time"]), str(line["text"]), kind)
 
     # -- volumes ---------------------------------------------------------------------
