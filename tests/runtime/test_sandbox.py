@@ -14,6 +14,7 @@ import pytest
 
 from tests.runtime.runtime_helpers import HAS_SANDBOX, pod, sh, state, wait_finished
 from treadle.runtime.base import ContainerPlan, Mount, PodPlan
+from treadle.runtime.binds import placeholder
 from treadle.runtime.local import LocalRuntime
 from treadle.runtime.sandbox import HostLayout, MountError, bwrap_args
 
@@ -248,3 +249,74 @@ def test_what_the_command_does_not_name_in_tmp_stays_private(
     sandbox_rt.start(p)
     wait_finished(sandbox_rt, p.uid)
     assert _logs(sandbox_rt, p) == ["tool", "private"]
+
+
+@pytest.fixture
+def host_tree() -> Iterator[Path]:
+    """A directory on the host outside /tmp (which the sandbox replaces), as the
+    sandbox shows the host: read-only, with a data directory to hide below it."""
+    root = Path(tempfile.mkdtemp(prefix="treadle-walls-", dir="/var/tmp"))
+    try:
+        (root / "data" / "treadle").mkdir(parents=True)
+        (root / "data" / "treadle" / "treadle.db").write_text("SECRET\n")
+        (root / "volume").mkdir()
+        (root / "volume" / "f").write_text("mounted\n")
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _bwrap(c: ContainerPlan, hide: list[str]) -> subprocess.CompletedProcess[str]:
+    """`c` run under bwrap as the runtime would, its mounts bound by path."""
+    built = bwrap_args(c, hide=hide, bind_fd=False)
+    args = list(built.args)
+    for i, record in enumerate(built.binds):
+        args = [record["host"] if a == placeholder(i) else a for a in args]
+    return subprocess.run(["bwrap", *args, *c.argv], capture_output=True, text=True, timeout=30)
+
+
+@pytest.mark.skipif(not HAS_SANDBOX, reason="bubblewrap does not work on this host")
+def test_a_mount_point_made_above_a_hidden_directory_keeps_it_hidden(host_tree: Path) -> None:
+    """The attack: a step asks for a mount point the host lacks, so that the tmpfs
+    made for it covers whatever hid the data directory two levels below."""
+    secret = host_tree / "data" / "treadle" / "treadle.db"
+    point = host_tree / "missing" / "model"
+    c = ContainerPlan(
+        "c",
+        ["sh", "-c", f"cat {point}/f; cat {secret} || echo hidden"],
+        mounts=[Mount(str(host_tree / "volume"), str(point))],
+    )
+    done = _bwrap(c, hide=[str(host_tree / "data" / "treadle")])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["mounted", "hidden"]
+
+
+@pytest.mark.skipif(not HAS_SANDBOX, reason="bubblewrap does not work on this host")
+def test_a_mount_point_reached_through_a_host_symlink_is_refused(host_tree: Path) -> None:
+    """Spelled through a symlink, the split directory would not be recognised as
+    holding the hidden one: refused instead."""
+    (host_tree / "alias").symlink_to("data")
+    c = ContainerPlan(
+        "c", ["true"], mounts=[Mount(str(host_tree / "volume"), f"{host_tree}/alias/treadle/x")]
+    )
+    with pytest.raises(MountError, match="cannot be created in the sandbox"):
+        bwrap_args(c, hide=[str(host_tree / "data" / "treadle")], bind_fd=False)
+
+
+@pytest.mark.skipif(not HAS_SANDBOX, reason="bubblewrap does not work on this host")
+def test_two_mount_points_in_one_read_only_tree_are_both_made(host_tree: Path) -> None:
+    (host_tree / "share").mkdir()
+    (host_tree / "other").mkdir()
+    (host_tree / "other" / "g").write_text("other\n")
+    first, second = host_tree / "share" / "new1", host_tree / "new2" / "a" / "b"
+    c = ContainerPlan(
+        "c",
+        ["sh", "-c", f"cat {first}/f {second}/g"],
+        mounts=[
+            Mount(str(host_tree / "volume"), str(first)),
+            Mount(str(host_tree / "other"), str(second)),
+        ],
+    )
+    done = _bwrap(c, hide=[])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["mounted", "other"]

@@ -168,13 +168,14 @@ def bwrap_args(
             layers.append(_Layer(h, None, False))
     links = {link: target for target, link in layout.symlinks}
     mounts = sorted(container.mounts, key=lambda m: _depth(m.container_path))
-    split: list[str] = []
-    for m in mounts:  # before any bind: a tmpfs put down later would cover it
-        if posixpath.isabs(m.container_path) and ".." not in m.container_path.split("/"):
-            point = _through_links(posixpath.normpath(m.container_path), links)
-            made = _split_for(point, layers, hide)
-            split += made[1:2]
-            args += made
+    points = [
+        _through_links(posixpath.normpath(m.container_path), links)
+        for m in mounts
+        if posixpath.isabs(m.container_path) and ".." not in m.container_path.split("/")
+    ]
+    # Before any bind: a tmpfs put down later would cover it.
+    split, made = _splits(points, layers, hide)
+    args += made
     binds: list[dict[str, Any]] = []
     for m in mounts:
         dest = _check_mount_path(m)
@@ -328,48 +329,78 @@ def _covering(path: str, layers: list[_Layer]) -> _Layer:
     )
 
 
-def _split_for(path: str, layers: list[_Layer], hide: Sequence[str]) -> list[str]:
-    """bwrap's options that make mount point `path` creatable where the host lacks it
-    inside a read-only host directory (the platform's `/var/lib/t9k/model`): the
-    deepest directory of it the host has is shown as a tmpfs holding each of its
-    entries bound read-only on its own, as the root is, so the host's files there
-    stay visible and unchanged and the missing directories are made on the tmpfs
-    (which is made read-only once they are). The directories in `hide` below it
-    are hidden again. Appends to `layers`;
-    nothing where the point exists, lies elsewhere, or the way to it on the host
-    passes a symlink (then `_check_creatable` reports it)."""
+def _split_at(path: str, layers: list[_Layer]) -> tuple[str, str] | None:
+    """Where a tmpfs must go so that mount point `path` can be made, where the host
+    lacks it inside a read-only host directory (the platform's `/var/lib/t9k/model`):
+    (the deepest directory of it the host has, as the sandbox and the host spell it).
+    None where the point exists, lies elsewhere, or the way to it on the host passes a
+    symlink (then `_check_creatable` reports it): the host's spelling must be its own
+    real path, so that what is hidden below it is recognised as such."""
     layer = _covering(path, layers)
     if layer.source is None or not layer.read_only or layer.bind is not None:
-        return []
+        return None
     rel = posixpath.relpath(path, layer.path)
     if rel == "." or os.path.lexists(posixpath.join(layer.source, rel)):
-        return []
+        return None
     at = posixpath.dirname(path)
     while True:
         on_host = posixpath.normpath(
             posixpath.join(layer.source, posixpath.relpath(at, layer.path))
         )
         if os.path.islink(on_host):
-            return []
+            return None
         if os.path.isdir(on_host):
             break
         if os.path.lexists(on_host) or at == layer.path:
-            return []
+            return None
         at = posixpath.dirname(at)
-    args = ["--tmpfs", at]
-    layers.append(_Layer(at, None, False))
-    for entry in sorted(os.scandir(on_host), key=lambda e: e.name):
-        shown = posixpath.join(at, entry.name)
-        if entry.is_symlink():
-            args += ["--symlink", os.readlink(entry.path), shown]
-        else:
-            args += ["--ro-bind", entry.path, shown]
-            layers.append(_Layer(shown, entry.path, True))
-    for h in hide:
-        if (h == at or h.startswith(at.rstrip("/") + "/")) and _covering(h, layers).source:
-            args += ["--tmpfs", h]
-            layers.append(_Layer(h, None, False))
-    return args
+    if os.path.realpath(on_host) != on_host:
+        return None
+    return at, on_host
+
+
+def _splits(
+    points: Sequence[str], layers: list[_Layer], hide: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """bwrap's options that make the mount points `points` creatable (`_split_at`),
+    and the tmpfs paths to remount read-only once they are made. Each such directory
+    is shown as a tmpfs holding each of its host entries bound read-only on its own,
+    as the root is, so the host's files there stay visible and unchanged while the
+    missing directories are made on the tmpfs. What the tmpfs covers is gone from
+    `layers`, and every directory of `hide` below it is hidden again, whatever hid it
+    before. The shallowest split goes first, so a deeper one lands on top of it
+    (two points in one read-only tree). Appends to `layers`."""
+    args: list[str] = []
+    split: list[str] = []
+    while True:
+        wanted = [w for w in (_split_at(p, layers) for p in points) if w is not None]
+        if not wanted:
+            return split, args
+        at, on_host = min(wanted, key=lambda w: _depth(w[0]))
+        try:
+            entries = sorted(os.scandir(on_host), key=lambda e: e.name)
+            shown = [(e, os.readlink(e.path) if e.is_symlink() else None) for e in entries]
+        except OSError as exc:
+            raise MountError(f'"{at}" cannot be shown to make a mount point in it: {exc}') from None
+        under = at.rstrip("/") + "/"
+        layers[:] = [la for la in layers if not la.path.startswith(under)]
+        args += ["--tmpfs", at]
+        layers.append(_Layer(at, None, False))
+        for entry, target in shown:
+            where = posixpath.join(at, entry.name)
+            if target is not None:
+                args += ["--symlink", target, where]
+            else:
+                # The entry is bound by name: whoever could swap it for a symlink
+                # between this scan and bwrap could write the host's directory,
+                # which no step can (the sandbox shows it read-only).
+                args += ["--ro-bind", entry.path, where]
+                layers.append(_Layer(where, entry.path, True))
+        for h in {*hide, *(os.path.realpath(h) for h in hide)}:
+            if h.startswith(under) and _covering(h, layers).source is not None:
+                args += ["--tmpfs", h]
+                layers.append(_Layer(h, None, False))
+        split.append(at)
 
 
 def _check_creatable(path: str, layers: list[_Layer], what: str) -> bool:
