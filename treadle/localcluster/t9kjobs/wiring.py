@@ -44,6 +44,16 @@ Per kind (pods `<job>-<type>-<index>`, lower-case type; the MPI family's launche
   Flink cluster is created on one machine, and the `Initialized` condition and an
   event say so.
 
+Defaults the reference gives (absent fields): `restartPolicy` `OnFailure` for
+XGBoostTrainingJob and DeepSpeedJob, `{policy: OnFailure, limit: 0}` for a GenericJob
+group, `Never` where it is silent (TensorFlow, PyTorch; MPIJob, ColossalAIJob and
+BeamJob have no such field); `runPolicy.backoffLimit` 3 for PyTorchTrainingJob, no
+cap where the reference is silent.
+
+A spec no job can run (the replica that decides it has no replica: a count that a
+substitution made 0, say) raises `InvalidJob` naming the field, rather than giving
+a shape whose rules name a replica that does not exist.
+
 Debug mode replaces the main container's command with the debug command (`sleep
 inf` unless given) and drops its args; a job resuming from pause uses its resume
 specs' command and args. `skipInitContainer` drops the init containers.
@@ -90,6 +100,21 @@ DEFAULT_PORTS = {
     "BeamJob": 0,
 }
 """The port a framework listens on by default: what a cluster's addresses use."""
+RESTART_DEFAULTS: Mapping[str, str] = {
+    "TensorFlowTrainingJob": "Never",
+    "PyTorchTrainingJob": "Never",
+    "XGBoostTrainingJob": "OnFailure",
+    "DeepSpeedJob": "OnFailure",
+}
+"""A replica's `restartPolicy` when its spec has none: `OnFailure` where the API
+reference says so (XGBoost, DeepSpeed); `Never` where it is silent."""
+BACKOFF_DEFAULTS: Mapping[str, int] = {"PyTorchTrainingJob": 3}
+"""`runPolicy.backoffLimit` when not given: the PyTorch guide's 3; the others say
+nothing, and nothing caps their restarts but the replicas' own policies."""
+
+
+class InvalidJob(ValueError):
+    """A job spec the wiring cannot run; the message names the field and why."""
 
 
 @dataclass(frozen=True)
@@ -247,8 +272,22 @@ def _apply_mode(
             pod["spec"].pop("initContainers", None)
 
 
-def _restart(policy: str | None, default: str = "Never") -> Restart:
-    return Restart(policy=policy or default)  # type: ignore[arg-type]
+def _restart(policy: str | None, kind: str) -> Restart:
+    return Restart(policy=policy or RESTART_DEFAULTS.get(kind, "Never"))  # type: ignore[arg-type]
+
+
+def _require(count: int, path: str, why: str) -> None:
+    if count < 1:
+        raise InvalidJob(f"{path}: must be at least 1, got {count}: {why}")
+
+
+def _group_path(groups: Sequence[Any], *types: str) -> str:
+    """The count of the first group of `types` there is (that the error is about)."""
+    index = next(
+        (i for t in types for i, g in enumerate(groups) if g.type == t),
+        0,
+    )
+    return f"spec.replicaSpecs[{index}].replicas"
 
 
 def _mode(run_mode: RunMode | None) -> str:
@@ -278,9 +317,12 @@ def shape_of(job: T9kJobModel, addresses: JobAddresses, *, resumed: bool = False
 
 def _run_policy(job: Any) -> tuple[int | None, int | None, str]:
     policy = job.spec.run_policy
+    backoff = BACKOFF_DEFAULTS.get(job.kind)
     if policy is None:
-        return None, None, "None"
-    return policy.backoff_limit, policy.active_deadline_seconds, policy.clean_up_policy or "None"
+        return backoff, None, "None"
+    if policy.backoff_limit is not None:
+        backoff = policy.backoff_limit
+    return backoff, policy.active_deadline_seconds, policy.clean_up_policy or "None"
 
 
 def tf_config(addresses: JobAddresses, type_: str, index: int) -> str:
@@ -304,9 +346,14 @@ def _tensorflow(
             pod = _pod(name, group.type, i, template)
             _add_env(pod, {"TF_CONFIG": tf_config(addresses, group.type, i)})
             _apply_mode(pod, group.type, job.spec.run_mode, resumed, ("tensorflow",))
-            replicas.append(Replica(group.type, i, pod, _restart(group.restart_policy)))
+            replicas.append(Replica(group.type, i, pod, _restart(group.restart_policy, job.kind)))
     types = {r.type for r in replicas}
     main = ("chief", 0) if "chief" in types else ("worker", 0)
+    if main not in {r.key for r in replicas}:
+        raise InvalidJob(
+            f"{_group_path(job.spec.replica_specs, 'worker', 'chief')}: must be at least 1 "
+            "when there is no chief: the chief, else worker 0, decides the job"
+        )
     backoff, deadline, clean = _run_policy(job)
     return JobShape(
         tuple(replicas),
@@ -354,7 +401,17 @@ def _master_worker(
     pytorch = isinstance(job, PyTorchTrainingJob)
     groups = sorted(job.spec.replica_specs, key=lambda g: 0 if g.type == "master" else 1)
     has_master = any(g.type == "master" and g.replicas for g in groups)
+    if not pytorch and not has_master:
+        raise InvalidJob(
+            f"{_group_path(job.spec.replica_specs, 'master')}: must be at least 1: the master "
+            "runs the tracker and decides the job"
+        )
     main = ("master", 0) if has_master else ("worker", 0)
+    if not has_master and not any(g.type == "worker" and g.replicas for g in groups):
+        raise InvalidJob(
+            f"{_group_path(job.spec.replica_specs, 'worker', 'master')}: must be at least 1 "
+            "when there is no master: the master, else worker 0, decides the job"
+        )
     master = addresses.of(*main)
     world = sum(g.replicas for g in groups)
     replicas = []
@@ -387,7 +444,7 @@ def _master_worker(
                         c = containers[_main_index(containers, ("python",))]
                         c["command"], c["args"] = torchrun_command(job, world, master, c)
             _apply_mode(pod, group.type, job.spec.run_mode, resumed, preferred)
-            replicas.append(Replica(group.type, i, pod, _restart(group.restart_policy)))
+            replicas.append(Replica(group.type, i, pod, _restart(group.restart_policy, job.kind)))
             rank += 1
     backoff, deadline, clean = _run_policy(job)
     return JobShape(
@@ -472,7 +529,18 @@ def _generic(job: GenericJob, name: str, addresses: JobAddresses, resumed: bool)
             frozenset((t, i) for t, indexes in rule.items() for i in indexes) for rule in given
         )
 
-    success = rules(job.spec.success_rules) or ((frozenset(keys),) if keys else ())
+    if not keys:
+        raise InvalidJob("spec.replicaSpecs: the job has no replica: at least one is needed")
+    for field_, given in (("successRules", job.spec.success_rules), ("failureRules", job.spec.failure_rules)):
+        for n, rule in enumerate(rules(given)):
+            missing = sorted(rule - set(keys))
+            if missing:
+                t, i = missing[0]
+                raise InvalidJob(
+                    f"spec.{field_}[{n}].{t}: index {i} is out of range: "
+                    f'"{t}" has {counts.get(t, 0)} replicas'
+                )
+    success = rules(job.spec.success_rules) or (frozenset(keys),)
     failure = rules(job.spec.failure_rules) or main_rules(keys)
     return JobShape(
         tuple(replicas),
@@ -568,6 +636,7 @@ def _launcher_shape(
 
 def _mpi(job: MPIJob, name: str, addresses: JobAddresses, resumed: bool) -> JobShape:
     worker = job.spec.worker
+    _require(worker.replicas, "spec.worker.replicas", "the launcher runs mpirun over the workers")
     template = worker.template.dump()
     preferred = ("mpi-worker",)
     workers = _holding_workers(
@@ -612,6 +681,9 @@ def colossalai_command(
 
 def _colossalai(job: ColossalAIJob, name: str, addresses: JobAddresses, resumed: bool) -> JobShape:
     worker = job.spec.worker
+    _require(
+        worker.replicas, "spec.worker.replicas", "the launcher runs colossalai over the workers"
+    )
     template = worker.template.dump()
     preferred = ("worker",)
     workers = _holding_workers(
@@ -684,6 +756,7 @@ def deepspeed_command(job: DeepSpeedJob, index: int, master: Endpoint) -> list[s
 
 def _deepspeed(job: DeepSpeedJob, name: str, addresses: JobAddresses, resumed: bool) -> JobShape:
     worker = job.spec.worker
+    _require(worker.replicas, "spec.worker.replicas", "worker 0 decides the job")
     template = worker.template.dump()
     master = addresses.of("worker", 0)
     replicas = []
@@ -700,7 +773,7 @@ def _deepspeed(job: DeepSpeedJob, name: str, addresses: JobAddresses, resumed: b
             },
         )
         _apply_mode(pod, "worker", job.spec.run_mode, resumed, ("worker",))
-        replicas.append(Replica("worker", i, pod, _restart(worker.restart_policy)))
+        replicas.append(Replica("worker", i, pod, _restart(worker.restart_policy, job.kind)))
     backoff, deadline, clean = _run_policy(job)
     main = ("worker", 0)
     return JobShape(
@@ -730,9 +803,12 @@ def _beam(job: BeamJob, name: str, resumed: bool) -> JobShape:
 
 
 __all__ = [
+    "BACKOFF_DEFAULTS",
     "BEAM_NOTE",
     "DEFAULT_PORTS",
+    "RESTART_DEFAULTS",
     "Endpoint",
+    "InvalidJob",
     "JobAddresses",
     "T9kJobModel",
     "Wanted",
