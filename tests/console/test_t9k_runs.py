@@ -6,11 +6,13 @@ skeleton the server accepts."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
+import yaml
 
-from tests.support import free_port
+from tests.support import SHARED, free_port
 
 from .conftest import Page
 from .fixtures import GV
@@ -178,3 +180,43 @@ def test_every_job_type_starts_from_a_skeleton_the_server_stores(ui: Page, kind:
     page.get_by_test_id("save-template").click()
     expect(page).to_have_url(f"{ui.server.url}/ns/default/workflowtemplates/{name}")
     assert ui.server.get("workflowtemplates", name)["spec"]["type"] == kind
+
+
+def test_the_seeds_training_job_runs_from_the_dialog_with_four_workers(ui: Page) -> None:
+    """The seed's Resource half as its tutorial shows it: the TrainingJob template with
+    its two params, run from the console; each worker reads its own TF_CONFIG."""
+    seed = SHARED / "conformance" / "valid-jobs" / "01-seed-trainingjob.yaml"
+    template = next(
+        d for d in yaml.safe_load_all(seed.read_text()) if d["kind"] == "WorkflowTemplate"
+    )
+    ui.server.apply(template)
+    volume = ui.server.home / "volumes" / "default" / "mnist-console"
+    volume.mkdir(parents=True, exist_ok=True)
+    (volume / "train.py").write_text(
+        "import json, os\n"
+        'cfg = json.loads(os.environ["TF_CONFIG"])\n'
+        'print("worker", cfg["task"]["index"], "of", len(cfg["cluster"]["worker"]))\n'
+    )
+    page = ui.page
+    ui.goto(f"/ns/default/workflowtemplates/{template['metadata']['name']}")
+    page.get_by_test_id("create-run").click()
+    dialog = page.get_by_test_id("create-run-dialog")
+    expect(dialog.get_by_test_id("next-step")).to_be_disabled()  # both params are required
+    dialog.get_by_test_id("param-trainingjob_name").fill("mnist-console")
+    dialog.get_by_test_id("param-pvc_name").fill("mnist-console")
+    dialog.get_by_test_id("next-step").click()
+    dialog.get_by_test_id("next-step").click()
+    dialog.get_by_test_id("submit-run").click()
+
+    expect(page).to_have_url(re.compile(r"/ns/default/workflowruns/seed-trainingjob-\w{5}$"))
+    page.get_by_test_id("tab-status").click()
+    created = page.get_by_test_id("created-object")
+    expect(created.get_by_test_id("created-name")).to_have_text("mnist-console")
+    expect(created.get_by_test_id("created-phase")).to_have_attribute(
+        "data-phase", "Succeeded", timeout=60000
+    )
+    expect(created.get_by_test_id("replicas-table").locator("tbody tr")).to_have_count(4)
+    ui.shot("seed-trainingjob-from-the-console")
+    page.get_by_test_id("tab-logs").click()
+    for i in range(4):
+        expect(page.get_by_test_id("log-view")).to_contain_text(f"worker {i} of 4")
