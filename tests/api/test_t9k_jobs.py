@@ -474,6 +474,70 @@ REJECTED = [
         "spec.runPolicy.cleanUpCluster",
         'must be true or false, got "true"',
     ),
+    # --- the replica that decides the job must exist ---------------------------------
+    case(
+        "tensorflow_without_chief_and_no_workers",
+        "TensorFlowTrainingJob",
+        tf({**group("worker", "tensorflow"), "replicas": 0}, group("ps", "tensorflow")),
+        "spec.replicaSpecs[0].replicas",
+        "must be at least 1, got 0: there is no chief, so worker 0 decides the job",
+    ),
+    case(
+        "tensorflow_chief_zero_and_no_workers",
+        "TensorFlowTrainingJob",
+        tf(group("ps", "tensorflow"), {**group("chief", "tensorflow"), "replicas": 0}),
+        "spec.replicaSpecs[1].replicas",
+        "must be at least 1, got 0: the chief decides the job",
+    ),
+    case(
+        "pytorch_master_zero_and_no_workers",
+        "PyTorchTrainingJob",
+        tf({**group("master", "pytorch"), "replicas": 0}),
+        "spec.replicaSpecs[0].replicas",
+        "must be at least 1, got 0: the master decides the job",
+    ),
+    case(
+        "pytorch_master_zero_and_workers_zero",
+        "PyTorchTrainingJob",
+        tf({**group("master", "pytorch"), "replicas": 0}, {**group("worker"), "replicas": 0}),
+        "spec.replicaSpecs[1].replicas",
+        "there is no master, so worker 0 decides the job",
+    ),
+    case(
+        "xgboost_master_zero",
+        "XGBoostTrainingJob",
+        tf({**group("master", "xgboost"), "replicas": 0}, group("worker", "xgboost")),
+        "spec.replicaSpecs[0].replicas",
+        "must be at least 1, got 0: the master runs the tracker and decides the job",
+    ),
+    case(
+        "mpi_no_workers",
+        "MPIJob",
+        {"worker": mpi_worker(replicas=0)},
+        "spec.worker.replicas",
+        "must be at least 1, got 0: the launcher runs mpirun over the workers",
+    ),
+    case(
+        "deepspeed_no_workers",
+        "DeepSpeedJob",
+        {"worker": {"replicas": 0, "template": pod("worker")}},
+        "spec.worker.replicas",
+        "must be at least 1, got 0: worker 0 decides the job",
+    ),
+    case(
+        "colossalai_no_workers",
+        "ColossalAIJob",
+        {"worker": {"replicas": 0, "template": pod("worker")}},
+        "spec.worker.replicas",
+        "must be at least 1, got 0: the launcher runs colossalai over the workers",
+    ),
+    case(
+        "generic_no_replica_at_all",
+        "GenericJob",
+        generic({**group("worker"), "replicas": 0}),
+        "spec.replicaSpecs",
+        "the job has no replica: at least one is needed",
+    ),
     # --- SimpleMLService -------------------------------------------------------------
     case(
         "service_without_a_framework",
@@ -640,6 +704,31 @@ def test_a_minimal_simple_ml_service_passes_without_a_warning() -> None:
     doc = service(MINIMAL_SERVICE)
     assert check(doc).warnings == []
     assert isinstance(typed(doc), SimpleMLService)
+
+
+NOT_DECIDING_ZERO = {
+    "tensorflow_chief_zero_with_workers": (
+        "TensorFlowTrainingJob",
+        tf({**group("chief", "tensorflow"), "replicas": 0}, group("worker", "tensorflow")),
+    ),
+    "pytorch_master_zero_with_workers": (
+        "PyTorchTrainingJob",
+        tf({**group("master", "pytorch"), "replicas": 0}, group("worker", "pytorch")),
+    ),
+    "xgboost_workers_zero": (
+        "XGBoostTrainingJob",
+        tf(group("master", "xgboost"), {**group("worker", "xgboost"), "replicas": 0}),
+    ),
+    "generic_one_group_zero": (
+        "GenericJob",
+        generic({**group("ps"), "replicas": 0}, group("worker")),
+    ),
+}
+
+
+@pytest.mark.parametrize(("kind", "spec"), NOT_DECIDING_ZERO.values(), ids=NOT_DECIDING_ZERO.keys())
+def test_no_replicas_of_a_type_that_does_not_decide_the_job_passes(kind: str, spec: Doc) -> None:
+    assert check(job(kind, spec)).warnings == []
 
 
 # --- what is rejected, in each of the three places --------------------------------------

@@ -41,9 +41,23 @@ def pod(name: str, phase: str, code: int | None = None, uid: str = "u1", reason:
     return {"metadata": {"name": name, "uid": uid}, "status": status}
 
 
+def deleted(p: Obj) -> Obj:
+    """`p` being deleted: on an API server it lingers, and may still end, until gone."""
+    return {**p, "metadata": {**p["metadata"], "deletionTimestamp": "2026-01-01T00:00:01Z"}}
+
+
 def workers(n: int, policy: str = "Never", **kw: Any) -> JobShape:
     reps = tuple(replica("worker", i, policy) for i in range(n))
     return JobShape(reps, main_rules([("worker", 0)]), main_rules([("worker", 0)]), **kw)
+
+
+RUNNING = {**START, "phase": "Running"}
+
+
+def paused_status(n: int = 1) -> Obj:
+    """The status a job of `n` running workers writes when paused."""
+    pods = {f"j-worker-{i}": pod(f"j-worker-{i}", "Running") for i in range(n)}
+    return decide(workers(n, mode="Pause"), pods, START, T0).status
 
 
 class Case(NamedTuple):
@@ -244,6 +258,53 @@ CASES: dict[str, Case] = {
         [],
         [],
     ),
+    "a pod being deleted that ends with 137 is not a restart": Case(
+        workers(1, "ExitCode"),
+        [deleted(pod("j-worker-0", "Failed", 137))],
+        RUNNING,
+        "Running",
+        [],
+        [],
+    ),
+    "a pod being deleted that ends with 143 does not fail the job": Case(
+        workers(1), [deleted(pod("j-worker-0", "Failed", 143))], RUNNING, "Running", [], []
+    ),
+    "a pod being deleted that succeeded decides nothing": Case(
+        workers(1), [deleted(pod("j-worker-0", "Succeeded", 0))], RUNNING, "Running", [], []
+    ),
+    "resumed before the paused pods are gone: they are not recreated yet": Case(
+        workers(2),
+        [deleted(pod("j-worker-0", "Running")), deleted(pod("j-worker-1", "Failed", 137))],
+        paused_status(2),
+        "Pending",
+        [],
+        [],
+    ),
+    "resumed once one paused pod is gone: that one is created": Case(
+        workers(2),
+        [deleted(pod("j-worker-1", "Running"))],
+        paused_status(2),
+        "Pending",
+        ["j-worker-0"],
+        [],
+    ),
+    "pause does not delete again a pod already being deleted": Case(
+        workers(1, mode="Pause"),
+        [deleted(pod("j-worker-0", "Running"))],
+        START,
+        "Paused",
+        [],
+        [],
+    ),
+    "the deadline does not count the time spent paused": Case(
+        workers(1, active_deadline_seconds=10),
+        [],
+        paused_status(),
+        "Pending",
+        ["j-worker-0"],
+        [],
+        T0 + timedelta(hours=1),
+    ),
     "a replica's own limit caps its restarts (GenericJob)": Case(
         JobShape(
             (replica("worker", 0, "OnFailure", 0),),
@@ -326,6 +387,32 @@ def test_resume_after_pause_recreates_the_replicas_and_clears_paused() -> None:
     assert [p["metadata"]["name"] for p in resumed.create] == ["j-worker-0"]
     cond = next(c for c in resumed.status["conditions"] if c["type"] == "Paused")
     assert cond["status"] == "False"
+
+
+def test_the_deadline_counts_from_the_last_resume() -> None:
+    resumed_at = T0 + timedelta(hours=1)
+    resumed = decide(workers(1, active_deadline_seconds=10), {}, paused_status(), resumed_at)
+    assert resumed.status["startTime"] == "2026-01-01T01:00:00.000Z"
+    assert resumed.requeue == pytest.approx(10)
+    running = {"j-worker-0": pod("j-worker-0", "Running")}
+    later = decide(
+        workers(1, active_deadline_seconds=10),
+        running,
+        resumed.status,
+        resumed_at + timedelta(seconds=11),
+    )
+    assert later.status["phase"] == "Failed" and later.delete == ["j-worker-0"]
+
+
+def test_a_pod_being_deleted_is_not_counted_as_a_restart_or_reported_as_there() -> None:
+    out = decide(
+        workers(1, "ExitCode"),
+        {"j-worker-0": deleted(pod("j-worker-0", "Failed", 137))},
+        RUNNING,
+        T0,
+    )
+    assert out.status["backoffCount"] == 0 and "replicaRestarts" not in out.status
+    assert out.status["tasks"][0]["replicas"][0]["phase"] == "Creating"
 
 
 def test_the_deadline_asks_to_be_looked_at_again_when_it_passes() -> None:

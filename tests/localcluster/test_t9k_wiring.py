@@ -19,6 +19,7 @@ from treadle.localcluster.t9kjobs.addresses import (
 from treadle.localcluster.t9kjobs.wiring import (
     BEAM_NOTE,
     Endpoint,
+    InvalidJob,
     JobAddresses,
     Wanted,
     generic_substitute,
@@ -230,6 +231,135 @@ def test_genericjob_without_rules_succeeds_when_all_do_and_fails_when_any_does()
 def test_genericjob_restart_policy_defaults_to_onfailure_with_no_restarts() -> None:
     shape = shape_of(typed("GenericJob", {"replicaSpecs": [group("w", 1)]}), loopback(w=1))
     assert (shape.replicas[0].restart.policy, shape.replicas[0].restart.limit) == ("OnFailure", 0)
+
+
+# --- defaults the reference gives -------------------------------------------------------
+
+
+def _worker(**fields: Any) -> Obj:
+    c = {"name": "worker", "image": "x", "command": ["train"]}
+    return {"replicas": 1, "template": {"spec": {"containers": [c]}}, **fields}
+
+
+UNSET_DEFAULTS: dict[str, tuple[str, Obj, str, int | None]] = {
+    # kind, spec with neither restartPolicy nor runPolicy, replica policy, backoffLimit
+    "TensorFlow: reference silent, Never, no cap": (
+        "TensorFlowTrainingJob",
+        {"replicaSpecs": [group("worker", 1)]},
+        "Never",
+        None,
+    ),
+    "PyTorch: Never, backoffLimit 3 by its guide": (
+        "PyTorchTrainingJob",
+        {"replicaSpecs": [group("master", 1)]},
+        "Never",
+        3,
+    ),
+    "XGBoost: OnFailure by its reference": (
+        "XGBoostTrainingJob",
+        {"replicaSpecs": [group("master", 1)]},
+        "OnFailure",
+        None,
+    ),
+    "DeepSpeed: OnFailure by its reference": (
+        "DeepSpeedJob",
+        {"worker": _worker()},
+        "OnFailure",
+        None,
+    ),
+    "MPIJob: no restart policy to give": ("MPIJob", {"worker": _worker()}, "Never", None),
+    "ColossalAI: no restart policy to give": (
+        "ColossalAIJob",
+        {"worker": _worker(command=["t.py"])},
+        "Never",
+        None,
+    ),
+    "GenericJob: OnFailure (limit 0)": (
+        "GenericJob",
+        {"replicaSpecs": [group("worker", 1)]},
+        "OnFailure",
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "spec", "policy", "backoff"), UNSET_DEFAULTS.values(), ids=UNSET_DEFAULTS.keys()
+)
+def test_restart_policy_and_backoff_limit_default_per_kind(
+    kind: str, spec: Obj, policy: str, backoff: int | None
+) -> None:
+    shape = shape_of(typed(kind, spec), loopback(master=1, worker=1, launcher=1))
+    assert {r.restart.policy for r in shape.replicas} == {policy}
+    assert shape.backoff_limit == backoff
+
+
+def test_a_backoff_limit_given_wins_over_the_default() -> None:
+    spec = {"replicaSpecs": [group("master", 1)], "runPolicy": {"backoffLimit": 0}}
+    assert shape_of(typed("PyTorchTrainingJob", spec), loopback(master=1)).backoff_limit == 0
+
+
+def test_a_restart_policy_given_wins_over_the_default() -> None:
+    spec = {"replicaSpecs": [{**group("master", 1), "restartPolicy": "Never"}]}
+    shape = shape_of(typed("XGBoostTrainingJob", spec), loopback(master=1))
+    assert shape.replicas[0].restart.policy == "Never"
+
+
+# --- specs no job can run (a count a substitution made 0) --------------------------------
+
+UNRUNNABLE: dict[str, tuple[str, Obj, str]] = {
+    "PyTorch: no master and no workers": (
+        "PyTorchTrainingJob",
+        {"replicaSpecs": [group("master", 0)]},
+        "spec.replicaSpecs[0].replicas: must be at least 1 when there is no master",
+    ),
+    "XGBoost: no master": (
+        "XGBoostTrainingJob",
+        {"replicaSpecs": [group("master", 0), group("worker", 2)]},
+        "spec.replicaSpecs[0].replicas: must be at least 1: the master runs the tracker",
+    ),
+    "TensorFlow: no chief, no workers, a ps": (
+        "TensorFlowTrainingJob",
+        {"replicaSpecs": [group("ps", 1), group("worker", 0)]},
+        "spec.replicaSpecs[1].replicas: must be at least 1 when there is no chief",
+    ),
+    "MPIJob: no workers": (
+        "MPIJob",
+        {"worker": _worker(replicas=0)},
+        "spec.worker.replicas: must be at least 1, got 0",
+    ),
+    "DeepSpeed: no workers": (
+        "DeepSpeedJob",
+        {"worker": _worker(replicas=0)},
+        "spec.worker.replicas: must be at least 1, got 0: worker 0 decides the job",
+    ),
+    "ColossalAI: no workers": (
+        "ColossalAIJob",
+        {"worker": _worker(replicas=0, command=["t.py"])},
+        "spec.worker.replicas: must be at least 1, got 0",
+    ),
+    "GenericJob: no replica at all": (
+        "GenericJob",
+        {"replicaSpecs": [group("worker", 0)]},
+        "spec.replicaSpecs: the job has no replica",
+    ),
+    "GenericJob: a rule naming a replica past the count": (
+        "GenericJob",
+        {"replicaSpecs": [group("worker", 2)], "successRules": [{"worker": [3]}]},
+        'spec.successRules[0].worker: index 3 is out of range: "worker" has 2 replicas',
+    ),
+}
+
+
+@pytest.mark.parametrize(("kind", "spec", "message"), UNRUNNABLE.values(), ids=UNRUNNABLE.keys())
+def test_a_spec_no_job_can_run_is_refused_naming_the_field(
+    kind: str, spec: Obj, message: str
+) -> None:
+    job = typed(kind, spec)
+    counts = dict(wanted(job).replicas)
+    with pytest.raises(InvalidJob) as raised:
+        shape_of(job, loopback(**counts))
+    assert message in str(raised.value)
 
 
 # --- the launcher family ------------------------------------------------------------------

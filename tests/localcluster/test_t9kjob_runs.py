@@ -565,3 +565,34 @@ def test_replica_pods_are_named_labelled_and_owned_as_on_the_platform(engine: En
     assert pod["spec"]["restartPolicy"] == "Never"
     ports = json.loads(done["metadata"]["annotations"]["batch.tensorstack.dev/replica-addresses"])
     assert ports["endpoints"]["worker"][0].startswith("127.0.0.1:")
+
+
+# --- a stored job no operator can run ------------------------------------------------------
+
+UNRUNNABLE = {
+    "a DeepSpeedJob with no workers": (
+        "DeepSpeedJob",
+        {"worker": {"replicas": 0, "template": {"spec": {"containers": [container(["true"])]}}}},
+        "spec.worker.replicas: must be at least 1, got 0",
+    ),
+    "a PyTorchTrainingJob with no master and no workers": (
+        "PyTorchTrainingJob",
+        {"replicaSpecs": [group("master", 0, ["true"])]},
+        "spec.replicaSpecs[0].replicas: must be at least 1",
+    ),
+}
+
+
+@pytest.mark.parametrize(("kind", "spec", "why"), UNRUNNABLE.values(), ids=UNRUNNABLE.keys())
+def test_a_stored_job_that_cannot_run_fails_once_saying_why(
+    engine: Engine, kind: str, spec: Obj, why: str
+) -> None:
+    # Stored as it is, past the rules that refuse it (as a job stored before them,
+    # or given its counts by a substitution, would be).
+    engine.store.create(job(kind, "bad", spec))
+    done = await_obj(engine, kind, "bad", ended)
+    assert phase(done) == "Failed"
+    failed = condition(done, "Failed")
+    assert failed["reason"] == "InvalidSpec"
+    assert failed["message"].startswith("The job cannot run: ") and why in failed["message"]
+    assert pods_of(engine, "bad") == []

@@ -11,7 +11,15 @@ the kind's main replica (chief, master, launcher, worker 0) or a GenericJob's ow
 - `Pause` deletes every replica that has not succeeded and reports `Paused`; leaving
   pause creates them again (a replica recreated on resume is not a restart).
 - `activeDeadlineSeconds`, counted from `status.startTime`, fails the job and deletes
-  its unfinished replicas (a paused job's clock is not checked).
+  its unfinished replicas. A paused job's clock is not checked, and leaving pause
+  sets `startTime` to the time of the resume, so the deadline counts from the last
+  resume: the platform's reference says only "relative to the startTime", and this
+  is what a Kubernetes Job does on resume from suspend (time spent paused is not
+  time active).
+- A pod being deleted (`metadata.deletionTimestamp` set: on an API server it lingers
+  while it terminates) is not there for the verdicts, restarts and status: its end
+  (137 or 143, as likely as not, from the delete itself) is neither a restart nor a
+  failure. Its name stays taken, so its replica is created again once it is gone.
 - A replica whose pod ended is restarted, if its rule allows, by deleting the pod and
   creating it again under the same name. Each restart is recorded in status *before*
   the pod is deleted (`replicaRestarts[]`: the pod's name, its restarts so far and the
@@ -234,6 +242,8 @@ def decide(shape: JobShape, pods: Mapping[str, Obj], status: Obj, now: datetime)
     """What to do for a job whose replicas' pods (by name) are `pods` and whose
     status is `status`."""
     stamp = _rfc3339(now)
+    taken = set(pods)
+    pods = {n: p for n, p in pods.items() if not terminating(p)}
     old = dict(status)
     new: Obj = dict(status)
     new.setdefault("startTime", stamp)
@@ -264,6 +274,7 @@ def decide(shape: JobShape, pods: Mapping[str, Obj], status: Obj, now: datetime)
         paused = get_condition(conditions, "Paused") or {}
         if paused.get("status") == "True":
             out.events.append(("Resumed", "replicas created again", "Normal"))
+            new["startTime"] = stamp  # the deadline counts from the resume
         conditions = set_condition(
             conditions, "Paused", "False", stamp, "Resumed", "The job has been resumed."
         )
@@ -336,8 +347,8 @@ def decide(shape: JobShape, pods: Mapping[str, Obj], status: Obj, now: datetime)
     }
     creating: set[str] = set()
     for replica in shape.replicas:
-        if replica.name in pods:
-            continue
+        if replica.name in taken:
+            continue  # there, or still being deleted: created once it is gone
         if all(t in running_types for t in shape.waits_for.get(replica.type, ())):
             creating.add(replica.name)
             out.create.append(replica.pod)
@@ -430,6 +441,11 @@ def _finish(
     status["conditions"] = conditions
     status["phase"] = kind
     status["completionTime"] = stamp
+
+
+def terminating(pod: Obj) -> bool:
+    """The pod is being deleted (it may run on until its grace period ends)."""
+    return bool((pod.get("metadata") or {}).get("deletionTimestamp"))
 
 
 def _unfinished(pod: Obj | None) -> bool:
@@ -527,5 +543,6 @@ __all__ = [
     "never_ran",
     "replica_labels",
     "rule_text",
+    "terminating",
     "wants_restart",
 ]

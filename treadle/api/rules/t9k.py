@@ -3,6 +3,12 @@ the platform's reference and guides say a job needs (the replica types of its
 framework, one group per type, a GenericJob's rules naming its own replicas, one
 serving framework …), and the pod specs inside them (rules/pods.py).
 
+The replica that decides a job (SPEC §12: the chief, else worker 0; the master,
+else worker 0; the MPI family's workers, whom the launcher runs over; a GenericJob's
+replicas) must exist: a count written as 0 there is refused at its path. A count a
+reference gives is left out before these rules (rules/builtin.py), so it reads as
+the default 1 here and is judged by the operator once substituted.
+
 A job is checked by these wherever it appears: applied by itself, in a Resource
 template's manifest, or as a job-typed template (rules/template.py), where every
 string is substituted first and a value holding a reference is judged later.
@@ -92,12 +98,14 @@ def _tensorflow(job: TensorFlowTrainingJob, scope: Scope) -> list[FieldError]:
                 "decides the job",
             )
         )
+    errors += _main_or_worker(groups, "chief")
     return errors + _run_mode(job.spec.run_mode, set(types))
 
 
 def _pytorch(job: PyTorchTrainingJob, scope: Scope) -> list[FieldError]:
     groups = job.spec.replica_specs
     errors = _groups(groups, "spec.replicaSpecs", scope, job.kind)
+    errors += _main_or_worker(groups, "master")
     errors += _elastic(job.spec.elastic, "spec.elastic")
     errors += _torchrun(job.spec.torchrun_config, "spec.torchrunConfig", scope)
     return errors + _run_mode(job.spec.run_mode, {g.type for g in groups})
@@ -111,7 +119,40 @@ def _xgboost(job: XGBoostTrainingJob, scope: Scope) -> list[FieldError]:
         errors.append(
             FieldError("spec.replicaSpecs", 'needs a "master" replica spec: it runs the tracker')
         )
+    for i, g in enumerate(groups):
+        if g.type == "master" and g.replicas < 1:
+            errors.append(
+                _too_few(
+                    f"spec.replicaSpecs[{i}].replicas",
+                    g.replicas,
+                    "the master runs the tracker and decides the job",
+                )
+            )
+            break
     return errors + _run_mode(job.spec.run_mode, set(types))
+
+
+def _main_or_worker(groups: Sequence[TrainingReplicaSpec], main: str) -> list[FieldError]:
+    """The `main` replica decides, else worker 0: one of them must exist."""
+    first: dict[str, int] = {}
+    for i, g in enumerate(groups):
+        first.setdefault(g.type, i)
+    if main in first and groups[first[main]].replicas >= 1:
+        return []
+    if "worker" in first:
+        at = first["worker"]
+        why = f"there is no {main}, so worker 0 decides the job"
+    elif main in first:
+        at = first[main]
+        why = f"the {main} decides the job"
+    else:
+        return []  # no group to decide: reported as a missing replica spec
+    count = groups[at].replicas
+    return [] if count >= 1 else [_too_few(f"spec.replicaSpecs[{at}].replicas", count, why)]
+
+
+def _too_few(path: str, count: int, why: str) -> FieldError:
+    return FieldError(path, f"must be at least 1, got {count}: {why}")
 
 
 # --- replica groups ------------------------------------------------------------------
@@ -232,6 +273,10 @@ def _generic(job: GenericJob, scope: Scope) -> list[FieldError]:
                 )
                 for reason in dns1123_label_errors(group.type)
             ]
+    if groups and all(g.replicas < 1 for g in groups):
+        errors.append(
+            FieldError("spec.replicaSpecs", "the job has no replica: at least one is needed")
+        )
     by_type = {g.type: g for g in groups}
     for field, rules in (
         ("successRules", spec.success_rules),
@@ -295,6 +340,7 @@ def _ports(ports: Sequence[ServicePort], path: str) -> list[FieldError]:
 def _mpi(job: MPIJob, scope: Scope) -> list[FieldError]:
     spec = job.spec
     errors = _replica(spec.worker.template, "spec.worker", scope, job.kind)
+    errors += _workers(spec.worker.replicas, "the launcher runs mpirun over the workers")
     if spec.ssh is not None:
         errors += _absolute(spec.ssh.ssh_auth_mount_path, "spec.ssh.sshAuthMountPath", scope)
         errors += _absolute(spec.ssh.sshd_path, "spec.ssh.sshdPath", scope)
@@ -305,6 +351,7 @@ def _mpi(job: MPIJob, scope: Scope) -> list[FieldError]:
 def _deepspeed(job: DeepSpeedJob, scope: Scope) -> list[FieldError]:
     spec = job.spec
     errors = _replica(spec.worker.template, "spec.worker", scope, job.kind)
+    errors += _workers(spec.worker.replicas, "worker 0 decides the job")
     run = spec.config.run if spec.config is not None else None
     if run is not None:
         given = [name for name in ("python", "module", "exec") if getattr(run, name) is not None]
@@ -322,6 +369,7 @@ def _deepspeed(job: DeepSpeedJob, scope: Scope) -> list[FieldError]:
 def _colossalai(job: ColossalAIJob, scope: Scope) -> list[FieldError]:
     spec = job.spec
     errors = _replica(spec.worker.template, "spec.worker", scope, job.kind)
+    errors += _workers(spec.worker.replicas, "the launcher runs colossalai over the workers")
     if spec.ssh is not None:
         errors += _absolute(spec.ssh.auth_mount_path, "spec.ssh.authMountPath", scope)
         errors += _absolute(spec.ssh.sshd_path, "spec.ssh.sshdPath", scope)
@@ -332,6 +380,10 @@ def _colossalai(job: ColossalAIJob, scope: Scope) -> list[FieldError]:
         if launcher.resources is not None:
             errors += resources_errors(launcher.resources, "spec.launcher.resources", scope)
     return errors + _run_mode(spec.run_mode, {"launcher", "worker"})
+
+
+def _workers(count: int, why: str) -> list[FieldError]:
+    return [] if count >= 1 else [_too_few("spec.worker.replicas", count, why)]
 
 
 def _absolute(value: str | None, path: str, scope: Scope) -> list[FieldError]:

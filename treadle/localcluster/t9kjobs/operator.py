@@ -6,7 +6,12 @@ real API server with another address policy.
 One pass: the job's addresses (kept on the job first when new), its shape from the
 kind's wiring, the engine's decision; then the status (written first: a restart is
 recorded before its pod is deleted), the events, the deletes and the creates. A pod
-name still taken by a pod being deleted is tried again shortly."""
+name still taken by a pod being deleted is tried again shortly.
+
+A stored job the wiring cannot run (one its model refuses, or one that passed
+validation but names no replica to decide it: stored before the rules that refuse
+it, or given its counts by a substitution) fails once, with reason `InvalidSpec`
+and why, instead of raising on every pass."""
 
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ from ...core.replicas import JOB_NAME_LABEL, decide
 from ...errors import AlreadyExists, Conflict, NotFound
 from ...store.base import Obj
 from .addresses import ADDRESSES_ANNOTATION, AddressPolicy, LoopbackAddresses
-from .wiring import BEAM_NOTE, shape_of, wanted
+from .wiring import BEAM_NOTE, InvalidJob, shape_of, wanted
 
 JOB_KINDS: tuple[GroupKind, ...] = tuple((T9K_JOB_API_VERSION, kind) for kind in JOB_MODELS)
 
@@ -76,7 +81,12 @@ class T9kJobOperator(Operator):
             if not final:
                 self._invalid(job, status, str(exc.errors()[0]["msg"]))
             return None
-        addresses, annotation = self.addresses.addresses(job, wanted(typed))
+        try:
+            want = wanted(typed)
+        except Exception as exc:  # pure: any exception is the spec's, not the store's
+            self._unrunnable(job, status, final, exc)
+            return None
+        addresses, annotation = self.addresses.addresses(job, want)
         if annotation is not None and not final:
             # Kept before any pod can be made with them: restarts and a restarted
             # controller must find the same ports.
@@ -87,7 +97,11 @@ class T9kJobOperator(Operator):
             }
             job = store.update({**job, "metadata": meta})
         resumed = get_condition(status.get("conditions") or [], "Paused") is not None
-        shape = shape_of(typed, addresses, resumed=resumed)
+        try:
+            shape = shape_of(typed, addresses, resumed=resumed)
+        except Exception as exc:  # pure, as above
+            self._unrunnable(job, status, final, exc)
+            return None
         pods = {p["metadata"]["name"]: p for p in self._pods(job)}
         decision = decide(shape, pods, status, self.ctx.clock())
         wire = STATUS_MODELS[kind].model_validate(decision.status).dump()
@@ -131,6 +145,12 @@ class T9kJobOperator(Operator):
                 for r in p["metadata"].get("ownerReferences") or []
             )
         ]
+
+    def _unrunnable(self, job: Obj, status: Obj, final: bool, exc: Exception) -> None:
+        """The wiring refused the job: failed once (an ended job is left as it is)."""
+        if not final:
+            message = str(exc) if isinstance(exc, InvalidJob) else f"{type(exc).__name__}: {exc}"
+            self._invalid(job, status, f"The job cannot run: {message}")
 
     def _invalid(self, job: Obj, status: Obj, message: str) -> None:
         """A stored job its model refuses (written by an older version, say): failed

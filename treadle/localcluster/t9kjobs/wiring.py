@@ -531,7 +531,10 @@ def _generic(job: GenericJob, name: str, addresses: JobAddresses, resumed: bool)
 
     if not keys:
         raise InvalidJob("spec.replicaSpecs: the job has no replica: at least one is needed")
-    for field_, given in (("successRules", job.spec.success_rules), ("failureRules", job.spec.failure_rules)):
+    for field_, given in (
+        ("successRules", job.spec.success_rules),
+        ("failureRules", job.spec.failure_rules),
+    ):
         for n, rule in enumerate(rules(given)):
             missing = sorted(rule - set(keys))
             if missing:
