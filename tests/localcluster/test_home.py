@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -12,6 +11,7 @@ import pytest
 
 from treadle.config import Home
 from treadle.controller.manager import Manager
+from treadle.localcluster.holder import local_holder_id
 from treadle.localcluster.home import KINDS_RUN_HERE, LocalCluster, local_holder_gone
 from treadle.localcluster.kubelet import Kubelet
 from treadle.runtime.local import LocalRuntime
@@ -35,18 +35,64 @@ def test_it_runs_pods_and_jobs_and_says_so_of_any_other_kind() -> None:
     )
 
 
-def test_only_a_holder_on_this_host_whose_process_is_gone_is_gone() -> None:
-    here = socket.gethostname()
+def _exited_holder() -> str:
+    """The `local_holder_id` of a process that has exited since."""
     done = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
+        [
+            sys.executable,
+            "-c",
+            "from treadle.localcluster.holder import local_holder_id; print(local_holder_id())",
+        ],
         check=True,
         capture_output=True,
         text=True,
     )
-    assert local_holder_gone(f"{here}:{done.stdout.strip()}")
-    assert not local_holder_gone(f"{here}:{os.getpid()}")
-    assert not local_holder_gone(f"elsewhere-{here}:{done.stdout.strip()}")
-    assert not local_holder_gone("not a holder")
+    return done.stdout.strip()
+
+
+def _with(holder: str, field: int, value: str) -> str:
+    """`holder` with one of its fields (host, pid, nonce, boot, pid namespace, start
+    time, in that order) replaced."""
+    host, pid, nonce, where = holder.split(":")
+    fields = [host, pid, nonce, *where.split(".")]
+    fields[field] = value
+    return ":".join(fields[:3]) + ":" + ".".join(fields[3:])
+
+
+def test_a_holder_of_this_host_boot_and_pid_namespace_that_exited_is_gone() -> None:
+    assert local_holder_gone(_exited_holder())
+
+
+def test_a_running_holder_is_not_gone() -> None:
+    assert not local_holder_gone(local_holder_id())
+
+
+def test_a_holder_whose_pid_now_names_another_process_is_gone() -> None:
+    assert local_holder_gone(_with(local_holder_id(), 5, "1"))
+
+
+def test_two_processes_with_one_host_and_pid_are_two_holders() -> None:
+    """Pid 1 of two containers sharing a data directory: the nonce tells them apart."""
+    here = local_holder_id()
+    assert local_holder_id() == here
+    assert _exited_holder().split(":")[2] != here.split(":")[2]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [(0, f"elsewhere-{socket.gethostname()}"), (3, "00000000"), (4, "1")],
+    ids=["another host", "another boot", "another pid namespace"],
+)
+def test_a_holder_that_cannot_be_checked_here_is_not_gone(field: int, value: str) -> None:
+    """Its pid means nothing here: the process may well be running, in another
+    container (whose pid namespace this one cannot see) or on another machine."""
+    assert not local_holder_gone(_with(_exited_holder(), field, value))
+
+
+@pytest.mark.parametrize("holder", [f"{socket.gethostname()}:999999999", "not a holder", ""])
+def test_an_identity_of_another_shape_is_not_gone(holder: str) -> None:
+    """Such as `host:pid`, which older controllers wrote: it says too little."""
+    assert not local_holder_gone(holder)
 
 
 def test_two_operators_may_not_share_a_kind(tmp_path: Path) -> None:

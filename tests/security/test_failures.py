@@ -36,8 +36,8 @@ from treadle.controller.leader import (
     Record,
     lease_holder,
 )
-from treadle.controller.manager import holder_id
 from treadle.errors import DiskFull, LeaseLost, storage_error
+from treadle.localcluster.holder import local_holder_id
 from treadle.localcluster.home import manager_for_home
 from treadle.runtime.base import PodPlan
 from treadle.runtime.local import LocalRuntime
@@ -370,7 +370,7 @@ def test_two_controllers_on_a_filling_disk_never_drive_at_once(
     home = Home(small_disk.home).ensure()
     marks, gate = tmp_path / "marks", tmp_path / "gate"
     client = EmbeddedClient(home)
-    witness = _Witness(home.database, holder_id())
+    witness = _Witness(home.database, local_holder_id())
     store = _WitnessedStore(home.database, synchronous="NORMAL")
     runtime = _WitnessedRuntime(home.pods, sandbox=False)
     store.witness = runtime.witness = witness
@@ -407,7 +407,7 @@ def test_two_controllers_on_a_filling_disk_never_drive_at_once(
             second = _controller(home.root)
             _, errors = second.communicate(timeout=30)
             assert second.returncode == 0
-            assert errors.startswith(f"another controller drives {home.root} ({holder_id()})")
+            assert errors.startswith(f"another controller drives {home.root} ({local_holder_id()})")
         else:
             second = _controller(home.root)
             _started(second)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, Protocol, get_args
 
 from ..api.kinds import KindInfo
-from ..errors import FieldWarning
+from ..api.objects import SYSTEM_NAMESPACE
+from ..errors import FieldWarning, Forbidden
 from ..store.base import Obj, Page, WatchEvent
 
 FieldValidation = Literal["Strict", "Warn", "Ignore"]
@@ -173,3 +174,11 @@ class Client(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def refuse_deleting_system_namespace(name: str) -> None:
+    """Raise Forbidden for the namespace that holds the API tokens and the controller
+    lease: deleting it would revoke every token at once. Every face refuses it, as
+    Kubernetes refuses deleting kube-system."""
+    if name == SYSTEM_NAMESPACE:
+        raise Forbidden(f'namespace "{name}" is the system\'s own and may not be deleted')

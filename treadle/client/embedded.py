@@ -30,7 +30,14 @@ from .admission import (
     prepare,
     refuse_generated_name,
 )
-from .base import Applied, FieldValidation, RunLogLine, Written, shown
+from .base import (
+    Applied,
+    FieldValidation,
+    RunLogLine,
+    Written,
+    refuse_deleting_system_namespace,
+    shown,
+)
 from .listing import list_objects
 from .runlogs import object_logs, run_logs
 from .volumes import Volumes
@@ -149,6 +156,8 @@ class EmbeddedClient:
         )
 
     def delete(self, info: KindInfo, namespace: str | None, name: str) -> Obj:
+        if (info.api_version, info.kind) == ("v1", "Namespace"):
+            refuse_deleting_system_namespace(name)
         obj = self.get(info, namespace, name)
         if info.kind == "WorkflowRun" and (obj.get("status") or {}).get("phase") == "Running":
             # Stop first so nothing the run started keeps going; the controller

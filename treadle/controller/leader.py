@@ -7,7 +7,22 @@ when it was last renewed (`renewTime`, an RFC 3339 MicroTime) and for how long a
 renewal counts (`leaseDurationSeconds`); `leaseTransitions` counts changes of
 holder. It is free when nobody is named, or when `renewTime +
 leaseDurationSeconds` has passed on the reader's clock: wall-clock seconds
-(`time.time` unless a clock is given), which every process on one machine shares.
+(`time.time` unless a clock is given).
+
+That comparison assumes that every contender and reader shares the writer's wall
+clock: they all run on the one machine whose disk holds the data directory (a
+container on it included: pid and time namespaces do not virtualise
+CLOCK_REALTIME). The embedded store, SQLite, supports nothing else (not a network
+file system). On that assumption the holder's `held` is judged on the same clock
+too, so a step of that clock moves the holder's deadline and everyone else's alike.
+Between machines it does not hold: a reader whose clock runs ahead would take a
+live lease. A Store shared by several machines (a Kubernetes backend) therefore
+needs expiry timed as client-go times it: from when this reader last saw the
+record change, on its own monotonic clock. That is not done here because the
+contenders of an embedded store are often one-shot (`treadle controller`, the
+autostart of the CLI) and its readers stateless (`treadle status`): with no
+earlier sighting, they could only wait a whole duration before any takeover, where
+today a lease left by a crash is free as soon as it has run out.
 
 Every write is guarded by the Store's optimistic concurrency: a Lease is taken
 by creating it (AlreadyExists: someone was first) or by updating it with the
@@ -120,7 +135,7 @@ def lease_holder(
 
 class LeaderLease:
     """The Lease `name` in `namespace` of `store`, as seen by `holder` (e.g.
-    `host:pid`), who takes it for `ttl_seconds` at a time.
+    `host:pid:nonce`), who takes it for `ttl_seconds` at a time.
 
     The stored `leaseDurationSeconds` is a whole number (as Kubernetes has it), so
     `ttl_seconds` is rounded up there: others wait at least as long as `held`

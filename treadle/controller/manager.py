@@ -7,7 +7,9 @@ The embedded cluster (`treadle.localcluster.home`) assembles one for a data dire
 It watches as a controller on Kubernetes does, one watch (thread) per kind: WorkflowRuns,
 the operators' kinds and Pods from the start, and any kind a Resource run creates
 once its reconciler asks (`Context.watch_kind`). Each watch starts from a list of its
-kind and lists it again when the store says Gone.
+kind and lists it again when the store says Gone (or the watch fails); an operator's
+object that list no longer shows was deleted in the gap, and its operator is told so
+(`Operator.deleted`), as an informer tells of a DeletedFinalStateUnknown.
 
 One Manager per data directory drives runs (the lease says which); everything else
 (CLI, console) only writes objects and reads status. The moment the lease may no
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 import threading
 import time
@@ -45,6 +48,8 @@ events) must not hold up a pod that just finished. The queue never hands one key
 two workers at once."""
 LEASE_TTL = 15.0
 RENEW_EVERY = 5.0
+STOP_JOIN_SECONDS = 5.0
+"""How long `stop` waits, in all, for the threads to end."""
 
 Key = tuple[str, str, str]
 """(kind, namespace, name)"""
@@ -58,8 +63,16 @@ HolderGone = Callable[[str], bool]
 exists), so that its lease may be released on its behalf instead of waited out."""
 
 
+_NONCE = secrets.token_hex(4)
+"""Drawn once per interpreter: two processes with one hostname and one pid (pid 1 of
+two containers sharing a data directory) must never share a holder identity, or
+each would take the other's lease for its own."""
+
+
 def holder_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process as a lease holder: `host:pid:nonce`, readable where `treadle
+    status` shows who drives. (A fork keeps the nonce but not the pid.)"""
+    return f"{socket.gethostname()}:{os.getpid()}:{_NONCE}"
 
 
 class Manager:
@@ -121,9 +134,18 @@ class Manager:
         """Keys with work: seen changing, or their last reconcile asked to look again."""
         self._wanted_since_taken: set[Key] = set()
         self._watch_lock = threading.Lock()
-        self._watching: set[GroupKind] = set()
+        """Held to change `_watching`, `_listing` or `_threads`; never while listing."""
+        self._watching: frozenset[GroupKind] = frozenset()
         """Kinds with a watch thread: those of `_kinds_watched_from_start`, and those
-        a reconciler asked for since (`_watch_kind`)."""
+        a reconciler asked for since (`_watch_kind`). Replaced whole, never changed
+        in place, so that it can be read without the lock."""
+        self._listing: dict[GroupKind, threading.Event] = {}
+        """Kinds whose first list `_watch_kind` is taking; set once it is over."""
+        self._seen: dict[GroupKind, dict[tuple[str, str], str]] = {}
+        """Of each operator's kind, the uid of every object as the last list and the
+        watch since left it, by (namespace, name): what a list after a gap in the
+        watch compares with to tell the operator of deletions it missed. Only the
+        kind's watch thread touches it once started."""
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -140,8 +162,6 @@ class Manager:
         except BaseException:
             self._let_go()
             raise
-        with self._watch_lock:
-            self._watching = set(positions)
         loops: list[tuple[Callable[..., None], str, tuple[Any, ...]]] = [
             *(
                 (self._watch_loop, f"watch-{kind}", (api_version, kind, rv))
@@ -151,26 +171,50 @@ class Manager:
             (self._lease_loop, "lease", ()),
             *((body, name, (self._stop,)) for op in self.operators for name, body in op.loops()),
         ]
-        for target, name, args in loops:
-            t = threading.Thread(target=target, args=args, name=f"treadle-{name}", daemon=True)
-            t.start()
-            self._threads.append(t)
+        with self._watch_lock:
+            if self._stop.is_set():
+                # `stop` ran meanwhile (and released the lease): start no thread
+                # that it would not join.
+                return False
+            self._watching = frozenset(positions)
+            for target, name, args in loops:
+                t = threading.Thread(target=target, args=args, name=f"treadle-{name}", daemon=True)
+                t.start()
+                self._threads.append(t)
         return True
 
     def stop(self) -> None:
         """Stop driving, give the lease up, close the database; running steps keep
-        running and are re-adopted on restart. Once only: later calls return."""
+        running and are re-adopted on restart. Once only: later calls return.
+
+        The lease is released only once every thread has ended. One still running
+        after `STOP_JOIN_SECONDS` (a reconcile stuck in a slow write, say) may be
+        past its fence check with an act in hand; released, the lease could go to a
+        successor before that act lands. Left to expire instead, it stays taken for
+        the margin `held` keeps for just that (see leader.py)."""
         with self._closing:
             if self._closed:
                 return
             self._closed = True
         self._stop.set()
         self.queue.close()
-        for t in self._threads:
-            t.join(timeout=5)
-        self._threads.clear()
+        # Under the lock that `_watch_kind` starts threads under: once `_stop` is
+        # set, every thread it starts is in this list or none is started.
+        with self._watch_lock:
+            threads, self._threads = self._threads, []
+        deadline = time.monotonic() + STOP_JOIN_SECONDS
+        for t in threads:
+            t.join(timeout=max(0.0, deadline - time.monotonic()))
+        still = [t.name for t in threads if t.is_alive()]
         try:
-            self._let_go()
+            if still:
+                log.warning(
+                    "%s still running; the controller lease is left to expire within %g s",
+                    ", ".join(still),
+                    LEASE_TTL,
+                )
+            else:
+                self._let_go()
         finally:
             self.lease.close()
             if self._owns_store:
@@ -237,32 +281,74 @@ class Manager:
     def _list_kind(self, api_version: str, kind: str, *, everything: bool = False) -> str:
         """Queue the objects of one kind that may need a decision, and their owners:
         the unfinished ones, or with `everything` all of them (after a watch missed
-        changes, which may have been an object finishing). Returns the first page's
-        resourceVersion: a watch from there misses nothing the pages did not show."""
+        changes, which may have been an object finishing). Of an operator's kind, an
+        object listed before and missing now (or there again with another uid) was
+        deleted in between: the operator is told before anything is queued. Returns
+        the first page's resourceVersion: a watch from there misses nothing the
+        pages did not show."""
         position: str | None = None
         token = None
+        wanted: dict[Key, None] = {}
+        listed: dict[tuple[str, str], str] = {}
         while True:
             page = self.store.list(api_version, kind, None, limit=500, continue_token=token)
             position = page.resource_version if position is None else position
             for obj in page.items:
                 if everything or not _finished(obj):
-                    self._enqueue_for(obj)
+                    wanted.update(dict.fromkeys(self._keys_for(obj)))
+                listed[_name_of(obj)] = _uid_of(obj)
             token = page.continue_token
             if not token:
-                return position
+                break
+        if self._operator_of(api_version, kind) is not None:
+            before = self._seen.get((api_version, kind), {})
+            for (namespace, name), uid in before.items():
+                if listed.get((namespace, name)) != uid:
+                    self._deleted(_last_known(api_version, kind, namespace, name, uid))
+            self._seen[(api_version, kind)] = listed
+        for key in wanted:
+            self._want(key)
+        return position
 
     def _watch_kind(self, api_version: str, kind: str) -> None:
         """`Context.watch_kind`: start one more watch thread, once per kind, from a
         list of the kind taken now (its unfinished objects queued, as at start).
         Only while driving: before `try_start` there is nothing to wake, and while
-        stopping the caller's next act raises LeaseLost anyway."""
+        stopping the caller's next act raises LeaseLost anyway.
+
+        A kind watched already costs one lookup, without a lock: reconcilers ask on
+        every pass. The first list of a kind is taken outside the lock, so a big
+        one holds up only those asking for that kind, and they return once the
+        watch's position is taken, before they create anything."""
+        wanted = (api_version, kind)
+        while wanted not in self._watching and self.running:
+            with self._watch_lock:
+                if wanted in self._watching:
+                    return
+                listing = self._listing.get(wanted)
+                ours = listing is None
+                if listing is None:
+                    listing = self._listing[wanted] = threading.Event()
+            if not ours:
+                listing.wait()
+                continue  # watched now, or its lister failed: ask again
+            try:
+                self._start_watch(api_version, kind)
+            finally:
+                with self._watch_lock:
+                    del self._listing[wanted]
+                listing.set()
+            return
+
+    def _start_watch(self, api_version: str, kind: str) -> None:
+        """List the kind (unlocked: it may be big), then start its watch from there,
+        unless the Manager began stopping meanwhile."""
+        since = self._list_kind(api_version, kind)
         with self._watch_lock:
-            if (api_version, kind) in self._watching or not self.running:
+            # `stop` may have taken the threads to join while this listed.
+            if self._stop.is_set():
                 return
-            # Listed under the lock: whoever asks next for this kind returns only
-            # once the watch's position is taken, before it creates anything.
-            since = self._list_kind(api_version, kind)
-            self._watching.add((api_version, kind))
+            self._watching = self._watching | {(api_version, kind)}
             t = threading.Thread(
                 target=self._watch_loop,
                 args=(api_version, kind, since),
@@ -281,8 +367,7 @@ class Manager:
                     since = self._list_kind(api_version, kind, everything=True)
                 for event in self.store.watch(api_version, kind, None, since=since, timeout=0.5):
                     since = event.resource_version
-                    if event.type == "DELETED":
-                        self._deleted(event.object)
+                    self._follow(api_version, kind, event.type, event.object)
                     self._enqueue_for(event.object)
                     if self._stop.is_set():
                         return
@@ -387,24 +472,67 @@ class Manager:
         op = self._by_kind.get(kind)
         return op is not None and (api_version, kind) in op.kinds
 
-    def _enqueue_for(self, obj: Obj) -> None:
+    def _keys_for(self, obj: Obj) -> list[Key]:
+        """The keys a change of `obj` concerns: its own, if reconciled here, and its
+        controlling owner's, if that is reconciled again on its children's changes."""
         api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
         meta = obj.get("metadata") or {}
         namespace = meta.get("namespace") or "default"
+        keys: list[Key] = []
         if self._handles(api_version, kind):
-            self._want((kind, namespace, meta.get("name", "")))
+            keys.append((kind, namespace, meta.get("name", "")))
         owner = controller_of(obj)
         if owner and (owner.get("apiVersion"), owner.get("kind")) in self._owner_kinds:
-            self._want((owner["kind"], namespace, owner["name"]))
+            keys.append((owner["kind"], namespace, owner["name"]))
+        return keys
+
+    def _enqueue_for(self, obj: Obj) -> None:
+        for key in self._keys_for(obj):
+            self._want(key)
+
+    def _operator_of(self, api_version: str, kind: str) -> Operator | None:
+        op = self._by_kind.get(kind)
+        return op if op is not None and (api_version, kind) in op.kinds else None
+
+    def _follow(self, api_version: str, kind: str, change: str, obj: Obj) -> None:
+        """Keep `_seen` as a watch event of an operator's kind leaves it, and tell
+        the operator of a deletion."""
+        if self._operator_of(api_version, kind) is None:
+            return
+        seen = self._seen.setdefault((api_version, kind), {})
+        if change == "DELETED":
+            seen.pop(_name_of(obj), None)
+            self._deleted(obj)
+        else:
+            seen[_name_of(obj)] = _uid_of(obj)
 
     def _deleted(self, obj: Obj) -> None:
-        api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
-        op = self._by_kind.get(kind)
-        if op is not None and (api_version, kind) in op.kinds:
+        op = self._operator_of(obj.get("apiVersion", ""), obj.get("kind", ""))
+        if op is not None:
             op.deleted(obj)
 
     def queue_depth(self) -> int:
         return len(self.queue)
+
+
+def _name_of(obj: Obj) -> tuple[str, str]:
+    meta = obj.get("metadata") or {}
+    return meta.get("namespace") or "default", meta.get("name", "")
+
+
+def _uid_of(obj: Obj) -> str:
+    return (obj.get("metadata") or {}).get("uid") or ""
+
+
+def _last_known(api_version: str, kind: str, namespace: str, name: str, uid: str) -> Obj:
+    """What is known of an object whose deletion no watch event told (it happened
+    while the watch was Gone): which object it was, as client-go's
+    DeletedFinalStateUnknown tells an informer."""
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": {"namespace": namespace, "name": name, "uid": uid},
+    }
 
 
 def _finished(obj: Obj) -> bool:

@@ -49,7 +49,10 @@ class Operator(Protocol):
         return None
 
     def deleted(self, obj: Obj) -> None:
-        """An object of one of its kinds was deleted (its last state)."""
+        """An object of one of its kinds was deleted: its last state, or, when the
+        deletion fell in a gap of the watch and was found by listing again, only
+        which object it was (apiVersion, kind, metadata namespace, name and uid).
+        It may be told twice of one deletion, so it must be idempotent."""
         return None
 
     def loops(self) -> Sequence[Loop]:

@@ -3,15 +3,14 @@ this machine's operators, on the SQLite store and the local runtime."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Sequence
 
 from ..config import Home
 from ..controller.manager import Manager
 from ..controller.operator import GroupKind, OperatorFactory
 from ..runtime.base import Runtime
-from ..runtime.unitdir import process_alive
 from ..store.base import Store
+from .holder import local_holder_gone, local_holder_id
 from .jobs import JobController
 from .kubelet import Kubelet
 from .mlservice import SimpleMLServiceOperator
@@ -54,13 +53,6 @@ class LocalCluster:
         )
 
 
-def local_holder_gone(holder: str) -> bool:
-    """A controller lease holder (`host:pid`, see `manager.holder_id`) on this host
-    whose process no longer runs: killed with -9, it can never renew."""
-    host, _, pid = holder.rpartition(":")
-    return host == socket.gethostname() and pid.isdigit() and not process_alive(int(pid), "-")
-
-
 def local_manager(
     store: Store,
     runtime: Runtime,
@@ -69,7 +61,9 @@ def local_manager(
     holder: str | None = None,
     owns_store: bool = False,
 ) -> Manager:
-    """The controller of `home` on a store and runtime the caller opened."""
+    """The controller of `home` on a store and runtime the caller opened; it holds
+    the lease as `holder`, by default this process's `local_holder_id`, which a
+    successor on this machine can tell is gone once it is."""
     return Manager(
         store,
         runtime,
@@ -78,7 +72,7 @@ def local_manager(
         cluster=LocalCluster(KINDS_RUN_HERE),
         holder_gone=local_holder_gone,
         owns_store=owns_store,
-        holder=holder,
+        holder=holder or local_holder_id(),
     )
 
 
@@ -102,6 +96,7 @@ __all__ = [
     "OPERATORS",
     "LocalCluster",
     "local_holder_gone",
+    "local_holder_id",
     "local_manager",
     "manager_for_home",
 ]

@@ -20,9 +20,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from ..api.kinds import KindInfo, by_kind
-from ..api.objects import GROUP_VERSION, SYSTEM_NAMESPACE
-from ..client.base import Written
-from ..errors import Conflict, Forbidden, NotFound
+from ..api.objects import GROUP_VERSION
+from ..client.base import Written, refuse_deleting_system_namespace
+from ..errors import Conflict, NotFound
 from ..store.base import Obj, current_resource_version
 from .auth import Principal
 from .bodies import OBJECT_BODY_DOC, object_body
@@ -202,10 +202,7 @@ def delete_namespace(
     force: bool = Query(False, description="stop unfinished runs first"),
     state: ServerState = Depends(server_state),
 ) -> Response:
-    if name == SYSTEM_NAMESPACE:
-        # It holds the API tokens and the controller lease: deleting it would revoke
-        # every token at once. Kubernetes guards kube-system the same way.
-        raise Forbidden(f'namespace "{name}" is the system\'s own and may not be deleted')
+    refuse_deleting_system_namespace(name)  # before its contents go
     found = find_namespace(state, name)
     unfinished = [
         r["metadata"]["name"]
