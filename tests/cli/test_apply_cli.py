@@ -4,7 +4,9 @@ dry runs that store nothing, `--validate`, and warnings on stderr."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 from pathlib import Path
 
@@ -274,3 +276,45 @@ def test_apply_of_a_generated_name_is_refused_pointing_to_create(with_greet: Pat
     assert "treadle create" in line
     listed = treadle(with_greet, "get", "wr", "-o", "name")
     assert listed.stdout == ""
+
+
+def test_applying_a_job_by_itself_starts_a_controller_that_runs_it(home: Path) -> None:
+    """Not only runs: a T9k job applied on its own must be acted on, as on a cluster."""
+    from treadle.client.embedded import EmbeddedClient
+    from treadle.config import Home
+
+    job = (
+        "apiVersion: batch.tensorstack.dev/v1beta1\nkind: GenericJob\nmetadata: {name: alone}\n"
+        "spec:\n  replicaSpecs:\n    - type: worker\n      template:\n        spec:\n"
+        "          containers: [{name: main, image: ubuntu, command: [echo, hi]}]\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TREADLE_NO_AUTOSTART"}
+    done = subprocess.run(
+        [str(TREADLE), "apply", "-f", "-"],
+        input=job,
+        capture_output=True,
+        text=True,
+        env={**env, "TREADLE_HOME": str(home), "NO_COLOR": "1"},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    client = EmbeddedClient(Home(home))
+    try:
+        holder = client.controller_holder()
+        assert holder is not None, "apply started no controller"
+        page = client.store.list(GV, "GenericJob", "default")
+        phase = (page.items[0].get("status") or {}).get("phase")
+        if phase != "Succeeded":
+            events = client.store.watch(
+                GV, "GenericJob", "default", since=page.resource_version, timeout=30
+            )
+            for event in events:
+                phase = (event.object.get("status") or {}).get("phase")
+                if phase == "Succeeded":
+                    break
+        assert phase == "Succeeded"
+    finally:
+        pid = int(holder.split(":")[1]) if holder else None
+        client.close()
+        if pid is not None:
+            os.kill(pid, signal.SIGTERM)

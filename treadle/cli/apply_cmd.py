@@ -11,6 +11,7 @@ import typer
 
 from ..api.documents import read_documents
 from ..api.kinds import by_kind
+from ..api.template import JOB_FIELDS
 from ..client.admission import refuse_generated_name
 from ..client.base import Client, FieldValidation, Verb, shown
 from ..client.http import ServerError
@@ -35,7 +36,11 @@ from .writes import (
 FilesOpt = Annotated[list[str], typer.Option("-f", "--filename", help="File, directory or -")]
 
 _SUFFIX: dict[DryRun, str] = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
-_STARTS_RUNS = ("WorkflowRun", "CronWorkflowRun")
+_ACTED_ON = frozenset(
+    {"WorkflowRun", "CronWorkflowRun", "Pod", "Job", *JOB_FIELDS, "SimpleMLService"}
+)
+"""Kinds a controller acts on: applying one (a T9k job by itself, say) starts
+the data directory's controller if none runs, as creating a run does."""
 _FATAL = (ServerError, StorageError)
 """Failures that are not about a document: the documents after it would fail alike."""
 
@@ -119,7 +124,7 @@ def _write(
         meta = obj["metadata"]
         name = meta.get("name") or meta.get("generateName")
         out.print(f"{obj['kind'].lower()}/{name} {verb}{_SUFFIX[dry_run]}", markup=False)
-        wants_controller |= obj["kind"] in _STARTS_RUNS and verb == "created"
+        wants_controller |= obj["kind"] in _ACTED_ON
     if wants_controller and dry_run == "none" and c is not None:
         c.ensure_controller()
     if failures:
