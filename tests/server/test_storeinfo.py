@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from treadle.api.objects import GROUP_VERSION
-from treadle.server.storeinfo import count_by_phase, kinds_in, namespaces_in_use
+from treadle.client.storeinfo import count_by_phase, kinds_in, namespaces_in_use
 from treadle.store.base import Obj, Page, StoreSummary
 from treadle.store.sqlite import SqliteStore
 

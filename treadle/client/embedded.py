@@ -18,10 +18,11 @@ from ..config import Home
 from ..controller.leader import lease_holder
 from ..errors import BadRequest, Conflict, NotFound, ValidationError
 from ..runtime.local import LocalRuntime
-from ..store.base import Obj, Page, WatchEvent
+from ..store.base import Obj, Page, WatchEvent, current_resource_version
 from ..store.events import events_for
 from ..store.legacy_tokens import import_legacy_tokens
 from ..store.sqlite import SqliteStore
+from . import namespaces
 from .admission import (
     Prepared,
     check_update,
@@ -142,6 +143,12 @@ class EmbeddedClient:
         newest_first: bool = False,
         name_contains: str | None = None,
     ) -> Page:
+        if (info.api_version, info.kind) == ("v1", "Namespace"):
+            # Implicit namespaces too, as the server lists them (one short list).
+            return Page(
+                namespaces.all_namespaces(self.store, label_selector, field_selector),
+                current_resource_version(self.store, "v1", "Namespace"),
+            )
         return list_objects(
             self.store,
             info.api_version,

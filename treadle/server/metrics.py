@@ -25,10 +25,10 @@ from prometheus_client.core import GaugeMetricFamily, Metric, SummaryMetricFamil
 from prometheus_client.registry import Collector
 
 from ..api.objects import GROUP_VERSION
+from ..client.storeinfo import count_by_phase
 from ..errors import Gone
 from ..store.base import Obj, Store, current_resource_version
 from .auth import ASGIApp, Message, Receive, Scope, Send
-from .storeinfo import count_by_phase
 
 log = logging.getLogger("treadle.server")
 

@@ -21,7 +21,9 @@ from starlette.responses import Response
 
 from ..api.kinds import KindInfo, by_kind
 from ..api.objects import GROUP_VERSION
+from ..client import namespaces
 from ..client.base import Written, refuse_deleting_system_namespace
+from ..client.storeinfo import all_objects, kinds_in
 from ..errors import Conflict, NotFound
 from ..store.base import Obj, current_resource_version
 from .auth import Principal
@@ -36,11 +38,9 @@ from .resources import (
 )
 from .state import ServerState, server_state
 from .status import JSONResponse
-from .storeinfo import all_objects, kinds_in, namespaces_in_use
-from .watch import object_filter, watch_response
+from .watch import watch_response
 from .writes import WriteOptions, no_dry_run, write_options, written
 
-DEFAULT_NAMESPACE = "default"
 NAMESPACE = by_kind("v1", "Namespace")
 assert NAMESPACE is not None
 _INFO: KindInfo = NAMESPACE
@@ -48,44 +48,6 @@ _FINAL = ("Succeeded", "Failed")
 _SHOWN_RUNNING = 5
 
 router = APIRouter(tags=["namespaces"])
-
-
-def _implicit(name: str) -> Obj:
-    return {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {"name": name},
-        "status": {"phase": "Active"},
-    }
-
-
-def _shown(obj: Obj) -> Obj:
-    return {**obj, "status": {"phase": "Active", **(obj.get("status") or {})}}
-
-
-def _stored(state: ServerState, name: str) -> Obj | None:
-    try:
-        return state.client.get(_INFO, None, name)
-    except NotFound:
-        return None
-
-
-def find_namespace(state: ServerState, name: str) -> Obj:
-    """The namespace as an object, stored or implicit. Raises NotFound."""
-    stored = _stored(state, name)
-    if stored is not None:
-        return _shown(stored)
-    if name == DEFAULT_NAMESPACE or name in namespaces_in_use(state.store):
-        return _implicit(name)
-    raise NotFound(f'namespace "{name}" not found')
-
-
-def all_namespaces(state: ServerState) -> list[Obj]:
-    stored = {
-        o["metadata"]["name"]: _shown(o) for o in all_objects(state.store, "v1", "Namespace", None)
-    }
-    names = set(stored) | namespaces_in_use(state.store) | {DEFAULT_NAMESPACE}
-    return [stored.get(n) or _implicit(n) for n in sorted(names)]
 
 
 @router.get("/api/v1/namespaces", summary="List namespaces (stored and implicit)")
@@ -104,8 +66,7 @@ def list_namespaces(
             params.resource_version,
             params.timeout_seconds,
         )
-    matches = object_filter(_INFO, params.label_selector, params.field_selector)
-    items = [o for o in all_namespaces(state) if matches(o)]
+    items = namespaces.all_namespaces(state.store, params.label_selector, params.field_selector)
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is not None and not principal.admin:
         items = [o for o in items if o["metadata"]["name"] == principal.namespace]
@@ -135,7 +96,7 @@ def create_namespace(
     state: ServerState = Depends(server_state),
 ) -> Response:
     created, warnings = _create(state, typed(body, _INFO), options)
-    return written(_shown(created), warnings, status_code=201)
+    return written(namespaces.shown(created), warnings, status_code=201)
 
 
 def _create(state: ServerState, doc: Obj, options: WriteOptions) -> Written:
@@ -144,7 +105,7 @@ def _create(state: ServerState, doc: Obj, options: WriteOptions) -> Written:
 
 @router.get("/api/v1/namespaces/{name}", summary="Read a namespace")
 def read_namespace(name: str, state: ServerState = Depends(server_state)) -> Response:
-    return JSONResponse(find_namespace(state, name))
+    return JSONResponse(namespaces.find_namespace(state.store, name))
 
 
 @router.put(
@@ -159,14 +120,14 @@ def replace_namespace(
     state: ServerState = Depends(server_state),
 ) -> Response:
     doc = typed(body, _INFO)
-    if _stored(state, name) is None:
-        find_namespace(state, name)
+    if namespaces.stored_namespace(state.store, name) is None:
+        namespaces.find_namespace(state.store, name)
         doc["metadata"] = {**doc["metadata"], "name": name}
         doc["metadata"].pop("resourceVersion", None)
         created, warnings = _create(state, doc, options)
     else:
         created, warnings = update_object(state, _INFO, None, name, doc, options)
-    return written(_shown(created), warnings)
+    return written(namespaces.shown(created), warnings)
 
 
 @router.patch(
@@ -180,8 +141,8 @@ def patch_namespace(
     options: WriteOptions = Depends(write_options),
     state: ServerState = Depends(server_state),
 ) -> Response:
-    if _stored(state, name) is None:
-        base = find_namespace(state, name)
+    if namespaces.stored_namespace(state.store, name) is None:
+        base = namespaces.find_namespace(state.store, name)
         base.pop("status", None)
         doc = typed(merge_patch(base, body if isinstance(body, dict) else {}), _INFO)
         doc["metadata"]["name"] = name
@@ -189,7 +150,7 @@ def patch_namespace(
         created, warnings = _create(state, doc, options)
     else:
         created, warnings = patch_object(state, _INFO, None, name, body, options)
-    return written(_shown(created), warnings)
+    return written(namespaces.shown(created), warnings)
 
 
 @router.delete(
@@ -203,7 +164,7 @@ def delete_namespace(
     state: ServerState = Depends(server_state),
 ) -> Response:
     refuse_deleting_system_namespace(name)  # before its contents go
-    found = find_namespace(state, name)
+    found = namespaces.find_namespace(state.store, name)
     unfinished = [
         r["metadata"]["name"]
         for r in all_objects(state.store, GROUP_VERSION, "WorkflowRun", name)
@@ -221,7 +182,7 @@ def delete_namespace(
             f"({shown}{more}); stop them, or delete with ?force=true"
         )
     delete_contents(state, name)
-    stored = _stored(state, name)
+    stored = namespaces.stored_namespace(state.store, name)
     if stored is not None:
         state.client.delete(_INFO, None, name)
     return JSONResponse({**found, "status": {"phase": "Terminating"}})
@@ -254,4 +215,4 @@ def delete_contents(state: ServerState, namespace: str) -> None:
                 pass
 
 
-__all__ = ["all_namespaces", "delete_contents", "find_namespace", "router"]
+__all__ = ["delete_contents", "router"]

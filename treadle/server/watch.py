@@ -19,16 +19,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from ..api.kinds import KindInfo
-from ..core.labels import parse_label_selector
-from ..errors import BadRequest, Gone
+from ..errors import Gone
 from ..store.base import Obj, parse_resource_version
-from ..store.fields import parse_field_selector, selectable_fields
+from ..store.fields import object_filter
 from .state import ServerState
 from .status import error_body
 from .watchhub import Change, KindHub
@@ -36,36 +35,6 @@ from .watchhub import Change, KindHub
 POLL_SECONDS = 1.0
 """How often an idle stream looks at whether it should end (timeout, shutdown)."""
 LIST_PAGE = 500
-
-
-def object_filter(
-    info: KindInfo, label_selector: str | None, field_selector: str | None
-) -> Callable[[Obj], bool]:
-    """The list selectors as a predicate on one object. Raises BadRequest."""
-    try:
-        labels = parse_label_selector(label_selector or "")
-        fields = parse_field_selector(
-            field_selector or "", selectable_fields(info.api_version, info.kind)
-        )
-    except ValueError as e:
-        raise BadRequest(str(e)) from e
-
-    def matches(obj: Obj) -> bool:
-        meta = obj.get("metadata") or {}
-        if not labels.matches(meta.get("labels") or {}):
-            return False
-        return all((_field_value(obj, r.field) == r.value) != r.negated for r in fields)
-
-    return matches
-
-
-def _field_value(obj: Obj, path: str) -> str:
-    node: object = obj
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return ""
-        node = node.get(part)
-    return "" if node is None else str(node)
 
 
 def _line(type_: str, obj: Obj) -> bytes:
@@ -94,7 +63,7 @@ def watch_response(
 ) -> StreamingResponse:
     """Called in a worker thread: bad selectors and a too-old resourceVersion raise
     here, so they answer with a Status instead of a broken stream."""
-    matches = object_filter(info, label_selector, field_selector)
+    matches = object_filter(info.api_version, info.kind, label_selector, field_selector)
     hub = state.hubs.hub(info.api_version, info.kind)
     deadline = None if not timeout_seconds else time.monotonic() + timeout_seconds
     first: list[Change] = []

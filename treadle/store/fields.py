@@ -14,7 +14,12 @@ so `status.phase!=Running` also matches objects without a phase.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from ..core.labels import parse_label_selector
+from ..errors import BadRequest
+from .base import Obj
 
 COMMON_FIELDS = frozenset({"metadata.name", "metadata.namespace", "status.phase"})
 EVENT_FIELDS = COMMON_FIELDS | {
@@ -82,10 +87,39 @@ def _parse_term(text: str, term: str, fields: frozenset[str]) -> FieldRequiremen
     return FieldRequirement(field, value, negated)
 
 
+def object_filter(
+    api_version: str, kind: str, label_selector: str | None, field_selector: str | None
+) -> Callable[[Obj], bool]:
+    """The list selectors as a predicate on one object. Raises BadRequest."""
+    try:
+        labels = parse_label_selector(label_selector or "")
+        fields = parse_field_selector(field_selector or "", selectable_fields(api_version, kind))
+    except ValueError as e:
+        raise BadRequest(str(e)) from e
+
+    def matches(obj: Obj) -> bool:
+        meta = obj.get("metadata") or {}
+        if not labels.matches(meta.get("labels") or {}):
+            return False
+        return all((_field_value(obj, r.field) == r.value) != r.negated for r in fields)
+
+    return matches
+
+
+def _field_value(obj: Obj, path: str) -> str:
+    node: object = obj
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return ""
+        node = node.get(part)
+    return "" if node is None else str(node)
+
+
 __all__ = [
     "COMMON_FIELDS",
     "EVENT_FIELDS",
     "FieldRequirement",
+    "object_filter",
     "parse_field_selector",
     "selectable_fields",
 ]
