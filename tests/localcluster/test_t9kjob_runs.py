@@ -433,12 +433,15 @@ def test_debug_mode_runs_the_debug_command_instead_of_the_training_command(engin
 
 
 def test_pause_deletes_the_replicas_and_resume_creates_them_again(engine: Engine) -> None:
-    engine.client.apply(
-        job("GenericJob", "pz", {"replicaSpecs": [group("worker", 2, ["sleep", "30"])]})
-    )
-    first = await_obj(engine, "GenericJob", "pz", lambda j: phase(j) == "Running")
-    paused = {**first, "spec": {**first["spec"], "runMode": {"pause": {"enabled": True}}}}
-    engine.store.update(paused)
+    def paused(enabled: bool) -> dict[str, Any]:
+        # Applied as `treadle apply` does, without the resourceVersion: the operator
+        # writes the job's status meanwhile, which an update from a read would race.
+        spec = {"replicaSpecs": [group("worker", 2, ["sleep", "30"])]}
+        return job("GenericJob", "pz", {**spec, "runMode": {"pause": {"enabled": enabled}}})
+
+    engine.client.apply(paused(False))
+    await_obj(engine, "GenericJob", "pz", lambda j: phase(j) == "Running")
+    engine.client.apply(paused(True))
     done = await_obj(
         engine,
         "GenericJob",
@@ -447,8 +450,7 @@ def test_pause_deletes_the_replicas_and_resume_creates_them_again(engine: Engine
     )
     assert condition(done, "Paused")["status"] == "True"
     await_pods(engine, "pz", set())
-    resumed = {**done, "spec": {**done["spec"], "runMode": {"pause": {"enabled": False}}}}
-    engine.store.update(resumed)
+    engine.client.apply(paused(False))
     back = await_obj(engine, "GenericJob", "pz", lambda j: phase(j) == "Running")
     assert condition(back, "Paused")["status"] == "False"
     await_pods(engine, "pz", {"pz-worker-0", "pz-worker-1"})
