@@ -75,11 +75,20 @@ from ...api.t9k import (
     GenericJob,
     MPIJob,
     PyTorchTrainingJob,
+    T9kJob,
     TensorFlowTrainingJob,
     XGBoostTrainingJob,
 )
 from ...api.t9k.common import DebugMode, PauseMode, RunMode
-from ...core.replicas import JobShape, Replica, Restart, Rule, main_rules, replica_labels
+from ...core.replicas import (
+    JobShape,
+    Replica,
+    ReplicaKey,
+    Restart,
+    Rule,
+    main_rules,
+    replica_labels,
+)
 
 Obj = dict[str, Any]
 
@@ -146,16 +155,8 @@ class Wanted:
     default_port: int = 0
 
 
-T9kJobModel = (
-    GenericJob
-    | TensorFlowTrainingJob
-    | PyTorchTrainingJob
-    | XGBoostTrainingJob
-    | MPIJob
-    | DeepSpeedJob
-    | ColossalAIJob
-    | BeamJob
-)
+T9kJobModel = T9kJob
+"""Any of the eight job models (api/t9k)."""
 
 
 def wanted(job: T9kJobModel) -> Wanted:
@@ -315,6 +316,22 @@ def shape_of(job: T9kJobModel, addresses: JobAddresses, *, resumed: bool = False
     return _beam(job, name, resumed)
 
 
+def _main_decides(job: Any, replicas: list[Replica], main: ReplicaKey, **extra: Any) -> JobShape:
+    """The shape of a job whose main replica decides success and failure (SPEC §12),
+    with the job's run policy and run mode."""
+    backoff, deadline, clean = _run_policy(job)
+    return JobShape(
+        tuple(replicas),
+        main_rules([main]),
+        main_rules([main]),
+        mode=_mode(job.spec.run_mode),  # type: ignore[arg-type]
+        backoff_limit=backoff,
+        active_deadline_seconds=deadline,
+        clean_up=clean,  # type: ignore[arg-type]
+        **extra,
+    )
+
+
 def _run_policy(job: Any) -> tuple[int | None, int | None, str]:
     policy = job.spec.run_policy
     backoff = BACKOFF_DEFAULTS.get(job.kind)
@@ -354,16 +371,7 @@ def _tensorflow(
             f"{_group_path(job.spec.replica_specs, 'worker', 'chief')}: must be at least 1 "
             "when there is no chief: the chief, else worker 0, decides the job"
         )
-    backoff, deadline, clean = _run_policy(job)
-    return JobShape(
-        tuple(replicas),
-        main_rules([main]),
-        main_rules([main]),
-        mode=_mode(job.spec.run_mode),  # type: ignore[arg-type]
-        backoff_limit=backoff,
-        active_deadline_seconds=deadline,
-        clean_up=clean,  # type: ignore[arg-type]
-    )
+    return _main_decides(job, replicas, main)
 
 
 def torchrun_command(
@@ -446,16 +454,7 @@ def _master_worker(
             _apply_mode(pod, group.type, job.spec.run_mode, resumed, preferred)
             replicas.append(Replica(group.type, i, pod, _restart(group.restart_policy, job.kind)))
             rank += 1
-    backoff, deadline, clean = _run_policy(job)
-    return JobShape(
-        tuple(replicas),
-        main_rules([main]),
-        main_rules([main]),
-        mode=_mode(job.spec.run_mode),  # type: ignore[arg-type]
-        backoff_limit=backoff,
-        active_deadline_seconds=deadline,
-        clean_up=clean,  # type: ignore[arg-type]
-    )
+    return _main_decides(job, replicas, main)
 
 
 # --- GenericJob ------------------------------------------------------------------------
@@ -777,18 +776,8 @@ def _deepspeed(job: DeepSpeedJob, name: str, addresses: JobAddresses, resumed: b
         )
         _apply_mode(pod, "worker", job.spec.run_mode, resumed, ("worker",))
         replicas.append(Replica("worker", i, pod, _restart(worker.restart_policy, job.kind)))
-    backoff, deadline, clean = _run_policy(job)
     main = ("worker", 0)
-    return JobShape(
-        tuple(replicas),
-        main_rules([main]),
-        main_rules([main]),
-        mode=_mode(job.spec.run_mode),  # type: ignore[arg-type]
-        backoff_limit=backoff,
-        active_deadline_seconds=deadline,
-        clean_up=clean,  # type: ignore[arg-type]
-        programs={"deepspeed": "DeepSpeed"},
-    )
+    return _main_decides(job, replicas, main, programs={"deepspeed": "DeepSpeed"})
 
 
 def _beam(job: BeamJob, name: str, resumed: bool) -> JobShape:
