@@ -8,8 +8,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from ..api.kinds import KindInfo, by_kind
 from ..api.objects import GROUP_VERSION, RUN_LABEL, STOP_ANNOTATION
@@ -46,8 +46,25 @@ from .volumes import Volumes
 RERUN_ANNOTATION = "batch.tensorstack.dev/rerunOf"
 SYSTEM_LABELS = (RUN_LABEL,)
 CONTROLLER_IDLE_EXIT = 30.0
-STOP_ATTEMPTS = 5
-"""Reads and writes a stop may take while the controller keeps moving the run."""
+WRITE_ATTEMPTS = 5
+"""Reads and writes an apply or a stop may take while a controller keeps writing
+the object's status."""
+
+T = TypeVar("T")
+
+
+def _reread_on_conflict(write: Callable[[], T]) -> T:
+    """`write` (a read of the object, then an update from what it read) again while
+    the update meets a Conflict: a controller writing the object's status moves its
+    resourceVersion between the two, as `kubectl apply` and `annotate` meet too."""
+    for _ in range(WRITE_ATTEMPTS - 1):
+        try:
+            return write()
+        except Conflict:
+            continue
+    return write()
+
+
 """Seconds a controller started on demand stays up with nothing to do."""
 
 
@@ -90,17 +107,21 @@ class EmbeddedClient:
         refuse_generated_name(doc)
         obj, warnings = self._admit(doc, namespace, validation)
         meta = obj["metadata"]
-        try:
-            existing = self.store.get(
-                obj["apiVersion"], obj["kind"], meta.get("namespace"), meta["name"]
-            )
-        except NotFound:
-            return Applied(self.store.create(obj, dry_run=dry_run), "created", warnings)
-        merged = merge_applied(existing, obj)
-        if merged == existing:
-            return Applied(existing, "unchanged", warnings)
-        check_update(existing, merged)
-        return Applied(self.store.update(merged, dry_run=dry_run), "configured", warnings)
+
+        def attempt() -> Applied:
+            try:
+                existing = self.store.get(
+                    obj["apiVersion"], obj["kind"], meta.get("namespace"), meta["name"]
+                )
+            except NotFound:
+                return Applied(self.store.create(obj, dry_run=dry_run), "created", warnings)
+            merged = merge_applied(existing, obj)
+            if merged == existing:
+                return Applied(existing, "unchanged", warnings)
+            check_update(existing, merged)
+            return Applied(self.store.update(merged, dry_run=dry_run), "configured", warnings)
+
+        return _reread_on_conflict(attempt)
 
     def replace(
         self,
@@ -193,9 +214,7 @@ class EmbeddedClient:
         return self.store.get(GROUP_VERSION, "WorkflowRun", _ns(namespace), name)
 
     def stop_run(self, namespace: str | None, name: str, reason: str = "stopped by user") -> Obj:
-        # The controller writes a running run's status often, and each write moves its
-        # resourceVersion: read again and retry, as `kubectl annotate` would.
-        for attempt in range(STOP_ATTEMPTS):
+        def attempt() -> Obj:
             run = self._run(namespace, name)
             if (run.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
                 raise BadRequest(
@@ -206,15 +225,11 @@ class EmbeddedClient:
             if notes.get(STOP_ANNOTATION):
                 return run
             notes[STOP_ANNOTATION] = reason
-            try:
-                updated = self.store.update({**run, "metadata": {**meta, "annotations": notes}})
-            except Conflict:
-                if attempt == STOP_ATTEMPTS - 1:
-                    raise
-                continue
-            self.ensure_controller()
-            return updated
-        raise AssertionError("a stop either returns or raises")
+            return self.store.update({**run, "metadata": {**meta, "annotations": notes}})
+
+        updated = _reread_on_conflict(attempt)
+        self.ensure_controller()
+        return updated
 
     def rerun(self, namespace: str | None, name: str) -> Obj:
         run = self._run(namespace, name)
