@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -100,44 +101,61 @@ class Engine:
         return self.store.get("batch.tensorstack.dev/v1beta1", "WorkflowRun", namespace, name)
 
     def wait(self, name: str, timeout: float = 30, phase: str | None = None) -> dict[str, Any]:
-        """The run once it is final (or has reached `phase`): listed, then followed on
-        the store's watch from the list's resourceVersion, so no change is missed and
-        nothing is polled."""
-        from treadle.errors import Gone
+        """The run once it is final (or has reached `phase`)."""
 
         def done(run: dict[str, Any]) -> bool:
             now = (run.get("status") or {}).get("phase")
             return now in ("Succeeded", "Failed") or bool(phase and now == phase)
 
+        return self.await_object(GV, "WorkflowRun", done, name=name, timeout=timeout)
+
+    def await_object(
+        self,
+        api_version: str,
+        kind: str,
+        holds: Callable[[dict[str, Any]], bool],
+        *,
+        name: str | None = None,
+        timeout: float = 30,
+    ) -> dict[str, Any]:
+        """The first object of a kind in "default" (the one called `name`, if given)
+        for which `holds` is true: listed, then followed on the store's watch from the
+        list's resourceVersion, so no change is missed and nothing is polled."""
+        from treadle.errors import Gone
+
         deadline = time.monotonic() + timeout
-        run: dict[str, Any] = {}
+        selector = f"metadata.name={name}" if name else None
+        last: dict[str, Any] = {}
         while True:
-            page = self.store.list(
-                GV, "WorkflowRun", "default", field_selector=f"metadata.name={name}"
-            )
-            run = page.items[0] if page.items else {}
-            if run and done(run):
-                return run
+            page = self.store.list(api_version, kind, "default", field_selector=selector)
+            for obj in page.items:
+                last = obj
+                if holds(obj):
+                    return obj
             left = deadline - time.monotonic()
             if left <= 0:
                 break
             try:
                 for event in self.store.watch(
-                    GV, "WorkflowRun", "default", since=page.resource_version, timeout=left
+                    api_version, kind, "default", since=page.resource_version, timeout=left
                 ):
-                    if event.object["metadata"]["name"] != name or event.type == "DELETED":
+                    if event.type == "DELETED" or name not in (
+                        None,
+                        event.object["metadata"]["name"],
+                    ):
                         continue
-                    run = event.object
-                    if done(run):
-                        return run
+                    last = event.object
+                    if holds(last):
+                        return last
                     if time.monotonic() > deadline:
                         break
             except Gone:
                 continue  # fell behind the history: list again
             break
-        status = run.get("status") or {}
+        status = last.get("status") or {}
         raise AssertionError(
-            f"run {name} still {status.get('phase')} after {timeout}s: {status.get('message')}"
+            f"{kind} {name or ''} not as awaited after {timeout}s: "
+            f"{status.get('phase')}, {status.get('message')}"
         )
 
     def logs(self, name: str) -> str:

@@ -22,23 +22,8 @@ def phase_of(obj: Obj) -> str | None:
 def await_object(
     engine: Engine, api_version: str, kind: str, holds: Callable[[Obj], bool], timeout: float = 30
 ) -> Obj:
-    """The first object of a kind (in "default") for which `holds` is true: one stored
-    already, or the first change that makes it so (a list, then a watch from it, so
-    no change in between is missed)."""
-    page = engine.store.list(api_version, kind, "default")
-    for obj in page.items:
-        if holds(obj):
-            return obj
-    deadline = time.monotonic() + timeout
-    changes = engine.store.watch(
-        api_version, kind, "default", since=page.resource_version, timeout=timeout
-    )
-    for event in changes:
-        if event.type != "DELETED" and holds(event.object):
-            return event.object
-        if time.monotonic() > deadline:
-            break
-    raise AssertionError(f"no {kind} became what was awaited within {timeout}s")
+    """The first object of a kind (in "default") for which `holds` is true."""
+    return engine.await_object(api_version, kind, holds, timeout=timeout)
 
 
 def named(name: str, holds: Callable[[Obj], bool]) -> Callable[[Obj], bool]:

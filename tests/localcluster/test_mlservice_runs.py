@@ -41,20 +41,8 @@ def await_kind(
     holds: Callable[[Obj], bool],
     timeout: float = 30,
 ) -> Obj:
-    """Object `name` once `holds` is true of it: as listed, or on the watch from that list."""
-    page = engine.store.list(api_version, kind, "default", field_selector=f"metadata.name={name}")
-    if page.items and holds(page.items[0]):
-        return page.items[0]
-    deadline = time.monotonic() + timeout
-    for event in engine.store.watch(
-        api_version, kind, "default", since=page.resource_version, timeout=timeout
-    ):
-        if event.object["metadata"]["name"] == name and event.type != "DELETED":
-            if holds(event.object):
-                return event.object
-        if time.monotonic() > deadline:
-            break
-    raise AssertionError(f"{kind} {name} did not become what was awaited within {timeout}s")
+    """Object `name` once `holds` is true of it."""
+    return engine.await_object(api_version, kind, holds, name=name, timeout=timeout)
 
 
 def await_service(engine: Engine, name: str, holds: Callable[[Obj], bool]) -> Obj:

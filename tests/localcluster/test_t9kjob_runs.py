@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ import pytest
 
 from tests.support import GV, SHARED, Engine, run_yaml, template_yaml
 from treadle.core.replicas import JOB_NAME_LABEL
-from treadle.errors import Gone
 
 Obj = dict[str, Any]
 PYTHON = sys.executable
@@ -26,36 +24,9 @@ PYTHON = sys.executable
 def await_obj(
     engine: Engine, kind: str, name: str, holds: Callable[[Obj], bool], timeout: float = 30
 ) -> Obj:
-    """The job (or pod) `name` once `holds` is true of it: listed, then followed on
-    the store's watch from the list's resourceVersion."""
+    """The job (or pod) `name` once `holds` is true of it."""
     api = "v1" if kind == "Pod" else GV
-    deadline = time.monotonic() + timeout
-    last: Obj = {}
-    while time.monotonic() < deadline:
-        page = engine.store.list(api, kind, "default", field_selector=f"metadata.name={name}")
-        if page.items:
-            last = page.items[0]
-            if holds(last):
-                return last
-        try:
-            for event in engine.store.watch(
-                api,
-                kind,
-                "default",
-                since=page.resource_version,
-                timeout=deadline - time.monotonic(),
-            ):
-                if event.object["metadata"]["name"] != name or event.type == "DELETED":
-                    continue
-                last = event.object
-                if holds(last):
-                    return last
-                if time.monotonic() > deadline:
-                    break
-        except Gone:
-            continue
-        break
-    raise AssertionError(f"{kind} {name} not as awaited after {timeout}s: {last.get('status')}")
+    return engine.await_object(api, kind, holds, name=name, timeout=timeout)
 
 
 def phase(obj: Obj) -> str | None:
