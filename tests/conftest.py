@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.kube_cluster import KubeCluster, start_cluster, stop_cluster
 from tests.support import Engine
 
 # Tests start the controllers they need; none may be left running in the background.
@@ -21,3 +22,14 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
         yield e
     finally:
         e.close()
+
+
+@pytest.fixture(scope="session")
+def kube_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeCluster]:
+    """One real control plane for the whole session (tests/kube_cluster.py). Tests
+    share it, so each works in namespaces of its own."""
+    cluster = start_cluster(tmp_path_factory.mktemp("kube"))
+    try:
+        yield cluster
+    finally:
+        stop_cluster(cluster)
