@@ -64,6 +64,18 @@ class Context:
     kind is watched from a list taken no earlier than the call, so an object
     created after it is seen. Idempotent and cheap once the kind is watched."""
     cluster: Cluster = field(default_factory=AnyKind)
+    impersonate: Callable[[str, str], Store] | None = None
+    """`impersonate(namespace, service_account)`: the store as that account may use
+    it, where the cluster can tell accounts apart (Kubernetes); None where it cannot
+    (the embedded home has one user), and `store_as` is then `store`."""
+
+    def store_as(self, namespace: str, service_account: str | None) -> Store:
+        """The store for what a run creates on its own behalf (a Resource run's
+        manifest): as the run's service account, `default` when it names none, as
+        a pod of the run would be, so a run can create only what its account may."""
+        if self.impersonate is None:
+            return self.store
+        return self.impersonate(namespace, service_account or "default")
 
     def now(self) -> str:
         return rfc3339(self.clock())

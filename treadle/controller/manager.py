@@ -88,10 +88,12 @@ class Manager:
         owns_store: bool = False,
         holder: str | None = None,
         clock: Callable[[], Any] = utcnow,
+        impersonate: Callable[[str, str], Store] | None = None,
     ) -> None:
         """`operators` are built on the fenced Context, in order; `cluster` says what
         the cluster can run (default: every kind); `holder_gone` lets a dead holder's
-        lease be taken over at once; `owns_store`: `stop` closes the store."""
+        lease be taken over at once; `owns_store`: `stop` closes the store;
+        `impersonate` gives the store as a run's service account (Context.store_as)."""
         from ..controller.queue import WorkQueue
 
         self.store = store
@@ -106,6 +108,11 @@ class Manager:
             enqueue=self._want,
             cluster=cluster if cluster is not None else AnyKind(),
             watch_kind=self._watch_kind,
+            impersonate=(
+                None
+                if impersonate is None
+                else lambda ns, account: FencedStore(impersonate(ns, account), self._check_lease)
+            ),
         )
         self.operators: list[Operator] = [build(self.ctx) for build in operators]
         self._by_kind: dict[str, Operator] = {}

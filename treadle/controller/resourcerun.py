@@ -164,8 +164,10 @@ class ResourceHandler:
             RUN_LABEL: label_value(run["metadata"]["name"]),
         }
         meta["ownerReferences"] = [*(meta.get("ownerReferences") or []), owner_reference(run)]
+        account = (run.get("spec") or {}).get("serviceAccountName")
+        store = ctx.store_as(meta["namespace"], account if isinstance(account, str) else None)
         try:
-            created = ctx.store.create({**manifest, "metadata": meta})
+            created = store.create({**manifest, "metadata": meta})
         except AlreadyExists:
             return Outcome(
                 phase="Failed",
