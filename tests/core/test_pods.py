@@ -58,10 +58,22 @@ PVC = [
 ]
 
 
-def test_seqpod_steps_become_init_containers_in_order() -> None:
+def in_order(pod: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every container of a pod in the order it runs."""
+    return [*pod["spec"].get("initContainers", []), *pod["spec"]["containers"]]
+
+
+def test_seqpod_steps_become_init_containers_in_order_and_the_last_the_container() -> None:
     pod = build_pod(RUN, SEQ, {}, PVC)
-    assert [c["name"] for c in pod["spec"]["initContainers"]] == ["a", "b", "c"]
-    assert pod["spec"]["containers"] == []
+    assert [c["name"] for c in pod["spec"]["initContainers"]] == ["a", "b"]
+    assert [c["name"] for c in pod["spec"]["containers"]] == ["c"]
+
+
+def test_a_one_step_seqpod_is_a_pod_of_one_container() -> None:
+    one = spec({"seqPod": {"steps": [{"name": "only", "image": "ubuntu", "command": ["true"]}]}})
+    pod = build_pod(RUN, one, {}, [])
+    assert "initContainers" not in pod["spec"]
+    assert [c["name"] for c in pod["spec"]["containers"]] == ["only"]
 
 
 def test_params_take_given_values_over_defaults() -> None:
@@ -71,14 +83,14 @@ def test_params_take_given_values_over_defaults() -> None:
 
 def test_params_are_substituted_in_command_args_and_env() -> None:
     pod = build_pod(RUN, SEQ, {"who": "bob"}, PVC)
-    a, _, c = pod["spec"]["initContainers"]
+    a, _, c = in_order(pod)
     assert a["command"] == ["echo", "bob"]
     assert c["env"] == [{"name": "E", "value": "bob"}]
 
 
 def test_workspace_and_result_paths_are_the_pod_paths() -> None:
     pod = build_pod(RUN, SEQ, {}, PVC)
-    c = pod["spec"]["initContainers"][2]
+    c = in_order(pod)[2]
     assert c["args"] == [f"echo 1 > {RESULTS_DIR}/out; ls /t9k/workspaces/data"]
     mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
     assert mounts["/t9k/workspaces/data"]["subPath"] == "sub"
@@ -173,7 +185,7 @@ SEQ_WITH_INIT = with_init_containers(
 
 def test_seqpod_init_containers_run_before_the_steps_in_order() -> None:
     pod = build_pod(RUN, SEQ_WITH_INIT, {}, PVC)
-    names = [c["name"] for c in pod["spec"]["initContainers"]]
+    names = [c["name"] for c in in_order(pod)]
     assert names == ["fetch", "prepare", "a", "b", "c"]
 
 

@@ -34,28 +34,29 @@ STOP_DEADLINE_SECONDS = 1
 
 
 def _container_statuses(pod: Obj, template: WorkflowTemplateSpec) -> list[dict[str, Any]]:
-    """The states of the pod's step-like containers: a SeqPod's steps are init
-    containers of the pod, a Pod's containers are its containers."""
+    """The states of the pod's step-like containers, in the order they run: a
+    SeqPod's steps are init containers of the pod but for the last, its container;
+    a Pod's containers are its containers."""
     status = pod.get("status") or {}
-    key = "initContainerStatuses" if template.effective_type == "SeqPod" else "containerStatuses"
-    return list(status.get(key) or [])
+    if template.effective_type != "SeqPod":
+        return list(status.get("containerStatuses") or [])
+    return [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]
 
 
 def steps_of(pod: Obj, template: WorkflowTemplateSpec) -> list[StepStatus]:
     """The run's `status.steps`, in the order they run (init containers first),
     from the pod's container states; `kind` says what each entry is."""
     status = pod.get("status") or {}
+    # Container names are unique across a pod's init containers and containers.
     by_name = {
-        (key, c.get("name")): c
+        c.get("name"): c
         for key in ("initContainerStatuses", "containerStatuses")
         for c in status.get(key) or []
     }
     pod_done = status.get("phase") in ("Succeeded", "Failed")
     steps = []
     for name, kind in container_kinds(template):
-        # Only a Pod's own containers are containers of the pod; all else runs before them.
-        key = "containerStatuses" if kind == CONTAINER else "initContainerStatuses"
-        state = (by_name.get((key, name)) or {}).get("state") or {}
+        state = (by_name.get(name) or {}).get("state") or {}
         step = StepStatus(name=name, kind=_step_kind(kind))
         if "terminated" in state:
             t = state["terminated"]

@@ -123,8 +123,9 @@ def build_pod(
     """The pod for `run` (a WorkflowRun in wire form) of a Pod or SeqPod template.
 
     SeqPod steps become init containers, which run in order and stop at the first
-    failure: exactly the SeqPod contract. The template's own init containers go
-    before them, so they run first, as in a Pod (SPEC §3.2).
+    failure: exactly the SeqPod contract; the last step is the pod's one container.
+    The template's own init containers go before them, so they run first, as in a
+    Pod (SPEC §3.2).
 
     The pod is the one a Kubernetes cluster would be given, whatever runs it: its
     paths are the container paths, its volumes the bindings' own sources. A kubelet
@@ -155,11 +156,14 @@ def build_pod(
         assert spec.seq_pod is not None
         pod_spec = spec.seq_pod.dump()
         pod_spec.pop("steps", None)
-        pod_spec["initContainers"] = [
-            *(_container(c, values, mounts, None) for c in spec.seq_pod.init_containers),
-            *(_container(s, values, mounts, s.script) for s in spec.seq_pod.steps),
-        ]
-        pod_spec["containers"] = []
+        steps = [_container(s, values, mounts, s.script) for s in spec.seq_pod.steps]
+        # Kubernetes wants at least one container: the last step is the pod's
+        # container, which runs only once every init container has succeeded.
+        init = [*(_container(c, values, mounts, None) for c in spec.seq_pod.init_containers)]
+        pod_spec["initContainers"] = [*init, *steps[:-1]]
+        if not pod_spec["initContainers"]:
+            pod_spec.pop("initContainers")
+        pod_spec["containers"] = steps[-1:]
     else:
         assert spec.pod is not None
         pod_spec = spec.pod.dump()
