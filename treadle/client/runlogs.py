@@ -12,7 +12,7 @@ from typing import Any
 
 from ..api.objects import GROUP_VERSION
 from ..errors import NotFound
-from ..runtime.base import Runtime
+from ..runtime.base import LogLine, Runtime
 from ..store.base import Obj, Store
 from .base import RunLogLine
 
@@ -26,6 +26,17 @@ class LogSource:
     container: str
     kind: str = field(default="container", compare=False)
     """`initContainer`, `step` or `container`, as in the run's `status.steps`."""
+    pod: tuple[str, str] = field(default=("", ""), compare=False)
+    """The pod's (namespace, name): where a cluster's API serves its logs."""
+
+
+LogRead = Callable[[LogSource], list[LogLine]]
+"""Every line a source has written so far (NotFound: it has not started)."""
+
+
+def runtime_logs(runtime: Runtime) -> LogRead:
+    """Lines of this machine's own pods, from the local runtime."""
+    return lambda source: list(runtime.logs(source.pod_uid, source.container))
 
 
 def _pod_sources(
@@ -44,7 +55,13 @@ def _pod_sources(
             kind = "container" if key == "containers" else "initContainer"
             label = f"{prefix}{name}"
             sources.append(
-                LogSource(label, pod["metadata"]["uid"], name, "step" if name in steps else kind)
+                LogSource(
+                    label,
+                    pod["metadata"]["uid"],
+                    name,
+                    "step" if name in steps else kind,
+                    (namespace, pod_name),
+                )
             )
     return sources
 
@@ -134,7 +151,7 @@ def log_sources(store: Store, run: Obj, prefix: str = "") -> list[LogSource]:
 
 def run_logs(
     store: Store,
-    runtime: Runtime,
+    read: LogRead,
     run: Obj,
     *,
     step: str | None = None,
@@ -147,7 +164,7 @@ def run_logs(
     key = (run["metadata"].get("namespace", "default"), run["metadata"]["name"])
     return _follow(
         store,
-        runtime,
+        read,
         run,
         lambda: store.get(GROUP_VERSION, "WorkflowRun", *key),
         log_sources,
@@ -160,7 +177,7 @@ def run_logs(
 
 def object_logs(
     store: Store,
-    runtime: Runtime,
+    read: LogRead,
     obj: Obj,
     *,
     step: str | None = None,
@@ -174,7 +191,7 @@ def object_logs(
     key = (obj["apiVersion"], obj["kind"], meta.get("namespace", "default"), meta["name"])
     return _follow(
         store,
-        runtime,
+        read,
         obj,
         lambda: store.get(*key),
         object_sources,
@@ -187,7 +204,7 @@ def object_logs(
 
 def _follow(
     store: Store,
-    runtime: Runtime,
+    read: LogRead,
     obj: Obj,
     reread: Callable[[], Obj],
     sources_of: Callable[[Store, Obj], list[LogSource]],
@@ -203,7 +220,7 @@ def _follow(
         sources = [s for s in sources_of(store, obj) if _wanted(s, step)]
         for source in sources:
             try:
-                lines = list(runtime.logs(source.pod_uid, source.container))
+                lines = read(source)
             except NotFound:
                 lines = []  # created, not started yet
             start = seen.get(source, 0)

@@ -25,13 +25,13 @@ class FencedStore:
         self._store = store
         self._check = check
 
-    def create(self, obj: Obj) -> Obj:
+    def create(self, obj: Obj, *, dry_run: bool = False) -> Obj:
         self._check()
-        return self._store.create(obj)
+        return self._store.create(obj, dry_run=dry_run)
 
-    def update(self, obj: Obj) -> Obj:
+    def update(self, obj: Obj, *, dry_run: bool = False) -> Obj:
         self._check()
-        return self._store.update(obj)
+        return self._store.update(obj, dry_run=dry_run)
 
     def update_status(self, obj: Obj) -> Obj:
         self._check()

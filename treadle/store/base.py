@@ -57,13 +57,15 @@ def parse_resource_version(text: str) -> int:
 
 
 class Store(Protocol):
-    def create(self, obj: Obj) -> Obj:
+    def create(self, obj: Obj, *, dry_run: bool = False) -> Obj:
         """Store a new object; fills name (from generateName: prefix + 5 random
         lower-case alphanumerics), uid, resourceVersion, generation (1),
         creationTimestamp and the namespace "default" (namespaced kinds only).
         `status` is dropped, as with a status subresource: only `update_status`
         writes it. Raises AlreadyExists, ValidationError (bad name, namespace,
-        labels or ownerReferences, each naming its field)."""
+        labels or ownerReferences, each naming its field). With `dry_run`, every
+        check is made and the object that would be stored is returned, but nothing
+        is stored (an API server's `dryRun=All`)."""
         ...
 
     def get(self, api_version: str, kind: str, namespace: str | None, name: str) -> Obj:
@@ -91,12 +93,13 @@ class Store(Protocol):
         orders and a name filter are served above the store: client/listing.py.)"""
         ...
 
-    def update(self, obj: Obj) -> Obj:
+    def update(self, obj: Obj, *, dry_run: bool = False) -> Obj:
         """Replace metadata (labels, annotations, ownerReferences …) and spec;
         name, namespace, uid, creationTimestamp and status are kept as stored. A
         given metadata.resourceVersion (or uid) must match (Conflict otherwise). A
         spec change bumps generation; an update that changes nothing writes nothing
-        and keeps the resourceVersion. Raises NotFound, ValidationError."""
+        and keeps the resourceVersion. `dry_run` as for `create`. Raises NotFound,
+        ValidationError."""
         ...
 
     def update_status(self, obj: Obj) -> Obj:
