@@ -233,6 +233,13 @@ def test_create_rejects_bad_metadata_naming_the_field(
     assert store.list(*RUN).items == []
 
 
+def test_an_object_has_at_most_one_controller(store: Store) -> None:
+    first, second = store.create(wr("first")), store.create(wr("second"))
+    with pytest.raises(ValidationError) as caught:
+        store.create(wr("shared", owners=[first, second]))
+    assert [c.path for c in caught.value.causes] == ["metadata.ownerReferences[1].controller"]
+
+
 def test_create_rejects_an_object_without_api_version_or_kind(store: Store) -> None:
     with pytest.raises(ValidationError) as caught:
         store.create({"metadata": {"name": "a"}})
@@ -666,6 +673,7 @@ def test_delete_cascades_to_owned_objects_recursively(store: Store) -> None:
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": {"name": "grandchild", "ownerReferences": [owner_ref(child)]},
+            "spec": {"containers": [{"name": "main", "image": "busybox"}]},
         }
     )
     store.create(wr("bystander"))
@@ -690,7 +698,10 @@ def test_cascade_emits_one_deleted_event_per_object_owner_first(store: Store) ->
 def test_delete_keeps_a_dependant_that_has_another_living_owner(store: Store) -> None:
     first = store.create(wr("first"))
     second = store.create(wr("second"))
-    store.create(wr("shared", owners=[first, second]))
+    refs = [owner_ref(first), {**owner_ref(second), "controller": False}]
+    shared = wr("shared")
+    shared["metadata"]["ownerReferences"] = refs
+    store.create(shared)
     store.delete(*RUN, "default", "first")
 
     def shared_owners(runs: list[Obj]) -> list[str]:

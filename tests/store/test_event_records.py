@@ -87,9 +87,10 @@ def test_an_event_type_must_be_normal_or_warning(store: Store, run: Obj) -> None
         record_event(store, run, "Created", "x", "Error")
 
 
-def test_a_long_message_is_cut_to_1024_characters(store: Store, run: Obj) -> None:
-    event = record_event(store, run, "Failed", "x" * 5000)
-    assert len(event["message"]) == 1024 and event["message"].endswith("…")
+def test_a_long_message_is_cut_to_1024_bytes(store: Store, run: Obj) -> None:
+    event = record_event(store, run, "Failed", "é" * 5000)
+    assert len(event["message"].encode()) <= 1024 and event["message"].endswith("…")
+    assert len(event["message"].encode()) > 1020
 
 
 def test_event_names_are_valid_even_for_long_object_names() -> None:

@@ -20,6 +20,7 @@ write or step start gets through, and whoever runs it may try to acquire again.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import secrets
@@ -33,10 +34,10 @@ from ..api.objects import GROUP_VERSION, controller_of
 from ..config import Home
 from ..errors import Gone, LeaseLost, StorageError
 from ..runtime.base import Runtime
-from ..store.base import Obj, Store
+from ..store.base import ChangeFeed, Obj, Store
 from .context import AnyKind, Cluster, Context, utcnow
 from .fence import FencedRuntime, FencedStore
-from .leader import CONTROLLER_LEASE, HELD_FRACTION, LeaderLease
+from .leader import CONTROLLER_LEASE, HELD_FRACTION, LEASE_NAMESPACE, LeaderLease
 from .operator import GroupKind, Operator, OperatorFactory
 from .workflowrun import reconcile_run
 
@@ -75,6 +76,19 @@ def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{_NONCE}"
 
 
+WATCH_IDLE = 0.5
+"""Seconds a watch of a ChangeFeed store waits for a change before it is opened again."""
+REMOTE_WATCH_IDLE = 60.0
+"""The same for a store over the network (an API server), where opening costs a
+request; `stop` closes such watches at once."""
+
+
+def _close(events: object) -> None:
+    close = getattr(events, "close", None)
+    if close is not None:
+        close()
+
+
 class Manager:
     def __init__(
         self,
@@ -89,11 +103,16 @@ class Manager:
         holder: str | None = None,
         clock: Callable[[], Any] = utcnow,
         impersonate: Callable[[str, str], Store] | None = None,
+        lease: tuple[str, str] = (LEASE_NAMESPACE, CONTROLLER_LEASE),
+        runs: bool = True,
     ) -> None:
         """`operators` are built on the fenced Context, in order; `cluster` says what
         the cluster can run (default: every kind); `holder_gone` lets a dead holder's
         lease be taken over at once; `owns_store`: `stop` closes the store;
-        `impersonate` gives the store as a run's service account (Context.store_as)."""
+        `impersonate` gives the store as a run's service account (Context.store_as);
+        `lease` is the (namespace, name) of the Lease held, the controller's unless
+        said; `runs`: reconcile WorkflowRuns (a node agent runs only its pods, and
+        holds a lease of its own)."""
         from ..controller.queue import WorkQueue
 
         self.store = store
@@ -123,10 +142,16 @@ class Manager:
                 if kind == WORKFLOW_RUN[1] or kind in self._by_kind:
                     raise ValueError(f"two controllers for kind {kind} ({api_version})")
                 self._by_kind[kind] = op
-        self._owner_kinds = {WORKFLOW_RUN, *(k for op in self.operators for k in op.owner_kinds)}
+        self._runs = runs
+        self._owner_kinds = {
+            *([WORKFLOW_RUN] if runs else []),
+            *(k for op in self.operators for k in op.owner_kinds),
+        }
         self._holder_gone = holder_gone
         # On the store itself, not the fenced one: the lease is what the fence asks.
-        self.lease = LeaderLease(store, CONTROLLER_LEASE, holder or holder_id(), LEASE_TTL)
+        self.lease = LeaderLease(
+            store, lease[1], holder or holder_id(), LEASE_TTL, namespace=lease[0]
+        )
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.reconciles = 0
@@ -141,6 +166,11 @@ class Manager:
         """Keys with work: seen changing, or their last reconcile asked to look again."""
         self._wanted_since_taken: set[Key] = set()
         self._watch_lock = threading.Lock()
+        self._open_watches: set[Iterable[Any]] = set()
+        # A watch of the embedded store is a cheap read of its history, ended often
+        # to look at `_stop`; an API server's is an HTTP stream, kept open and
+        # closed by `stop` instead.
+        self._watch_idle = WATCH_IDLE if isinstance(store, ChangeFeed) else REMOTE_WATCH_IDLE
         """Held to change `_watching`, `_listing` or `_threads`; never while listing."""
         self._watching: frozenset[GroupKind] = frozenset()
         """Kinds with a watch thread: those of `_kinds_watched_from_start`, and those
@@ -209,6 +239,10 @@ class Manager:
         # set, every thread it starts is in this list or none is started.
         with self._watch_lock:
             threads, self._threads = self._threads, []
+            watches = list(self._open_watches)
+        for events in watches:
+            if not inspect.isgenerator(events):  # a generator closes on its own thread only
+                _close(events)
         deadline = time.monotonic() + STOP_JOIN_SECONDS
         for t in threads:
             t.join(timeout=max(0.0, deadline - time.monotonic()))
@@ -277,7 +311,8 @@ class Manager:
     def _kinds_watched_from_start(self) -> list[GroupKind]:
         """WorkflowRuns (and so child runs), every kind of the operators, and Pods,
         which runs create; kinds known only at run time join by `_watch_kind`."""
-        kinds = [WORKFLOW_RUN, *(k for op in self.operators for k in op.kinds), POD]
+        runs = [WORKFLOW_RUN] if self._runs else []
+        kinds = [*runs, *(k for op in self.operators for k in op.kinds), POD]
         return list(dict.fromkeys(kinds))
 
     def _resync(self) -> dict[GroupKind, str]:
@@ -372,12 +407,22 @@ class Manager:
             try:
                 if since is None:
                     since = self._list_kind(api_version, kind, everything=True)
-                for event in self.store.watch(api_version, kind, None, since=since, timeout=0.5):
-                    since = event.resource_version
-                    self._follow(api_version, kind, event.type, event.object)
-                    self._enqueue_for(event.object)
-                    if self._stop.is_set():
-                        return
+                events = self.store.watch(
+                    api_version, kind, None, since=since, timeout=self._watch_idle
+                )
+                with self._watch_lock:
+                    self._open_watches.add(events)
+                try:
+                    for event in events:
+                        since = event.resource_version
+                        self._follow(api_version, kind, event.type, event.object)
+                        self._enqueue_for(event.object)
+                        if self._stop.is_set():
+                            return
+                finally:
+                    with self._watch_lock:
+                        self._open_watches.discard(events)
+                    _close(events)
             except Gone:
                 since = None
             except Exception:  # the loop must outlive any one bad event
@@ -469,13 +514,13 @@ class Manager:
     def _reconcile(self, key: Key) -> float | None:
         kind, namespace, name = key
         if kind == WORKFLOW_RUN[1]:
-            return reconcile_run(self.ctx, namespace, name)
+            return reconcile_run(self.ctx, namespace, name) if self._runs else None
         op = self._by_kind.get(kind)
         return op.reconcile(kind, namespace, name) if op is not None else None
 
     def _handles(self, api_version: str, kind: str) -> bool:
         if (api_version, kind) == WORKFLOW_RUN:
-            return True
+            return self._runs
         op = self._by_kind.get(kind)
         return op is not None and (api_version, kind) in op.kinds
 

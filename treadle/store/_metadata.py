@@ -247,4 +247,16 @@ def _mutable_metadata_errors(meta: Obj) -> list[FieldError]:
                     for field in ("apiVersion", "kind", "name", "uid")
                     if not isinstance(ref.get(field), str) or not ref[field]
                 ]
+            controllers = [
+                i for i, r in enumerate(refs) if isinstance(r, dict) and r.get("controller")
+            ]
+            if len(controllers) > 1:
+                # As Kubernetes: one owner manages an object; the others only keep it.
+                errors.append(
+                    FieldError(
+                        f"metadata.ownerReferences[{controllers[1]}].controller",
+                        f"only one reference may be the controller; "
+                        f"ownerReferences[{controllers[0]}] already is",
+                    )
+                )
     return errors

@@ -10,6 +10,7 @@ deletes its events.
 from __future__ import annotations
 
 import hashlib
+import socket
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -21,6 +22,7 @@ EventKind = Literal["Normal", "Warning"]
 
 DEFAULT_COMPONENT = "treadle-controller"
 MAX_MESSAGE_LENGTH = 1024
+"""Bytes of a message, as an API server counts them."""
 _NAME_PREFIX_LENGTH = 200
 _ATTEMPTS = 8
 
@@ -51,8 +53,10 @@ def record_event(
     """
     if type not in ("Normal", "Warning"):
         raise ValueError(f'event type must be "Normal" or "Warning", got "{type}"')
-    if len(message) > MAX_MESSAGE_LENGTH:
-        message = message[: MAX_MESSAGE_LENGTH - 1] + "…"
+    if len(message.encode()) > MAX_MESSAGE_LENGTH:
+        # The limit is the API server's, in bytes of UTF-8.
+        room = MAX_MESSAGE_LENGTH - len("…".encode())
+        message = message.encode()[:room].decode(errors="ignore") + "…"
     moment = now or datetime.now(UTC)
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     meta = obj["metadata"]
@@ -78,6 +82,9 @@ def record_event(
         except (Conflict, NotFound):
             continue
     raise Conflict(f'event "{namespace}/{name}" kept changing; gave up after {_ATTEMPTS} tries')
+
+
+_INSTANCE = socket.gethostname()[:128] or "treadle"
 
 
 def _new_event(
@@ -111,7 +118,11 @@ def _new_event(
         "lastTimestamp": stamp,
         "count": 1,
         "source": {"component": component},
+        # An event with an eventTime must say who reported it and what was done
+        # (the API server refuses it otherwise).
         "reportingComponent": component,
+        "reportingInstance": _INSTANCE,
+        "action": reason,
     }
     if meta.get("uid"):
         event["metadata"]["ownerReferences"] = [

@@ -88,12 +88,18 @@ def _parse_term(text: str, term: str, fields: frozenset[str]) -> FieldRequiremen
 
 
 def object_filter(
-    api_version: str, kind: str, label_selector: str | None, field_selector: str | None
+    api_version: str,
+    kind: str,
+    label_selector: str | None,
+    field_selector: str | None,
+    selectable: frozenset[str] | None = None,
 ) -> Callable[[Obj], bool]:
-    """The list selectors as a predicate on one object. Raises BadRequest."""
+    """The list selectors as a predicate on one object; `selectable` the fields
+    allowed (default: the kind's). Raises BadRequest."""
+    allowed = selectable if selectable is not None else selectable_fields(api_version, kind)
     try:
         labels = parse_label_selector(label_selector or "")
-        fields = parse_field_selector(field_selector or "", selectable_fields(api_version, kind))
+        fields = parse_field_selector(field_selector or "", allowed)
     except ValueError as e:
         raise BadRequest(str(e)) from e
 
