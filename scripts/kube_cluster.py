@@ -50,22 +50,65 @@ def make_certificates(d: Path) -> None:
     the service-account signing key pair."""
     if (d / "ca.crt").exists():
         return
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
-            "-out", "ca.crt", "-days", "3650", "-subj", "/CN=treadle-test-cluster-ca", cwd=d)
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "3650",
+        "-subj",
+        "/CN=treadle-test-cluster-ca",
+        cwd=d,
+    )
 
     def signed(name: str, subject: str, sans: str | None) -> None:
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key",
-                "-out", f"{name}.csr", "-subj", subject, cwd=d)
+        openssl(
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            f"{name}.key",
+            "-out",
+            f"{name}.csr",
+            "-subj",
+            subject,
+            cwd=d,
+        )
         ext = d / f"{name}.ext"
         ext.write_text(f"subjectAltName={sans}\n" if sans else "basicConstraints=CA:FALSE\n")
-        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-                "-CAcreateserial", "-out", f"{name}.crt", "-days", "3650",
-                "-extfile", ext.name, cwd=d)
+        openssl(
+            "x509",
+            "-req",
+            "-in",
+            f"{name}.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            f"{name}.crt",
+            "-days",
+            "3650",
+            "-extfile",
+            ext.name,
+            cwd=d,
+        )
         (d / f"{name}.csr").unlink()
         ext.unlink()
 
-    signed("apiserver", "/CN=kube-apiserver",
-           "IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default.svc")
+    signed(
+        "apiserver",
+        "/CN=kube-apiserver",
+        "IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default.svc",
+    )
     signed("kubelet-client", "/O=system:masters/CN=kube-apiserver-kubelet-client", None)
     signed("node", "/CN=treadle-node", "IP:127.0.0.1,DNS:localhost")
     openssl("genrsa", "-out", "sa.key", "2048", cwd=d)
@@ -102,7 +145,11 @@ current-context: treadle-test
 def start(d: Path, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
     log = open(d / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
     proc = subprocess.Popen(
-        argv, cwd=d, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        argv,
+        cwd=d,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
     with open(d / "pids", "a") as f:
@@ -142,28 +189,73 @@ def up(d: Path, bin_dir: Path) -> None:
     write_kubeconfig(d, ports["apiserver"], token)
     etcd = f"http://127.0.0.1:{ports['etcd']}"
     peer = f"http://127.0.0.1:{ports['etcd_peer']}"
-    start(d, "etcd", [
-        "etcd", "--data-dir", str(d / "etcd"), "--listen-client-urls", etcd,
-        "--advertise-client-urls", etcd, "--listen-peer-urls", peer,
-        "--initial-advertise-peer-urls", peer, "--initial-cluster", f"default={peer}",
-        "--log-level", "warn",
-    ])
-    apiserver = start(d, "kube-apiserver", [
-        str(bin_dir / "kube-apiserver"), "--etcd-servers", etcd,
-        "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
-        "--secure-port", str(ports["apiserver"]), "--insecure-port", "0",
-        "--tls-cert-file", "apiserver.crt", "--tls-private-key-file", "apiserver.key",
-        "--client-ca-file", "ca.crt", "--token-auth-file", "tokens.csv",
-        "--authorization-mode", "Node,RBAC",
-        "--service-account-issuer", "https://kubernetes.default.svc",
-        "--service-account-key-file", "sa.pub", "--service-account-signing-key-file", "sa.key",
-        "--service-cluster-ip-range", "10.0.0.0/24",
-        "--kubelet-client-certificate", "kubelet-client.crt",
-        "--kubelet-client-key", "kubelet-client.key",
-        "--kubelet-certificate-authority", "ca.crt",
-        "--kubelet-preferred-address-types", "InternalIP",
-        "--allow-privileged=true", "-v", "1",
-    ])
+    start(
+        d,
+        "etcd",
+        [
+            "etcd",
+            "--data-dir",
+            str(d / "etcd"),
+            "--listen-client-urls",
+            etcd,
+            "--advertise-client-urls",
+            etcd,
+            "--listen-peer-urls",
+            peer,
+            "--initial-advertise-peer-urls",
+            peer,
+            "--initial-cluster",
+            f"default={peer}",
+            "--log-level",
+            "warn",
+        ],
+    )
+    apiserver = start(
+        d,
+        "kube-apiserver",
+        [
+            str(bin_dir / "kube-apiserver"),
+            "--etcd-servers",
+            etcd,
+            "--bind-address",
+            "127.0.0.1",
+            "--advertise-address",
+            "127.0.0.1",
+            "--secure-port",
+            str(ports["apiserver"]),
+            "--insecure-port",
+            "0",
+            "--tls-cert-file",
+            "apiserver.crt",
+            "--tls-private-key-file",
+            "apiserver.key",
+            "--client-ca-file",
+            "ca.crt",
+            "--token-auth-file",
+            "tokens.csv",
+            "--authorization-mode",
+            "Node,RBAC",
+            "--service-account-issuer",
+            "https://kubernetes.default.svc",
+            "--service-account-key-file",
+            "sa.pub",
+            "--service-account-signing-key-file",
+            "sa.key",
+            "--service-cluster-ip-range",
+            "10.0.0.0/24",
+            "--kubelet-client-certificate",
+            "kubelet-client.crt",
+            "--kubelet-client-key",
+            "kubelet-client.key",
+            "--kubelet-certificate-authority",
+            "ca.crt",
+            "--kubelet-preferred-address-types",
+            "InternalIP",
+            "--allow-privileged=true",
+            "-v",
+            "1",
+        ],
+    )
     context = ssl.create_default_context(cafile=str(d / "ca.crt"))
     base = f"https://127.0.0.1:{ports['apiserver']}"
 
@@ -174,17 +266,45 @@ def up(d: Path, bin_dir: Path) -> None:
 
     wait_until("kube-apiserver", lambda: get("/readyz") == b"ok", d, apiserver, "kube-apiserver")
     kubeconfig = str(d / "kubeconfig")
-    manager = start(d, "kube-controller-manager", [
-        str(bin_dir / "kube-controller-manager"), "--kubeconfig", kubeconfig,
-        "--service-account-private-key-file", "sa.key", "--root-ca-file", "ca.crt",
-        "--use-service-account-credentials=true",
-        "--leader-elect=false", "--port", "0", "--secure-port", "0",
-        "--controllers", "*,-nodeipam,-cloud-node-lifecycle", "-v", "1",
-    ])
-    start(d, "kube-scheduler", [
-        str(bin_dir / "kube-scheduler"), "--kubeconfig", kubeconfig,
-        "--leader-elect=false", "--port", "0", "--secure-port", "0", "-v", "1",
-    ])
+    manager = start(
+        d,
+        "kube-controller-manager",
+        [
+            str(bin_dir / "kube-controller-manager"),
+            "--kubeconfig",
+            kubeconfig,
+            "--service-account-private-key-file",
+            "sa.key",
+            "--root-ca-file",
+            "ca.crt",
+            "--use-service-account-credentials=true",
+            "--leader-elect=false",
+            "--port",
+            "0",
+            "--secure-port",
+            "0",
+            "--controllers",
+            "*,-nodeipam,-cloud-node-lifecycle",
+            "-v",
+            "1",
+        ],
+    )
+    start(
+        d,
+        "kube-scheduler",
+        [
+            str(bin_dir / "kube-scheduler"),
+            "--kubeconfig",
+            kubeconfig,
+            "--leader-elect=false",
+            "--port",
+            "0",
+            "--secure-port",
+            "0",
+            "-v",
+            "1",
+        ],
+    )
 
     def default_account() -> bool:
         try:

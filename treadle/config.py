@@ -22,6 +22,8 @@ SERVER_ENV = "TREADLE_SERVER"
 TOKEN_ENV = "TREADLE_TOKEN"
 NAMESPACE_ENV = "TREADLE_NAMESPACE"
 SANDBOX_ENV = "TREADLE_SANDBOX"
+KUBECONFIG_ENV = "TREADLE_KUBECONFIG"
+"""A kubeconfig file: commands then act on that Kubernetes cluster (`--kubeconfig`)."""
 
 
 class VolumeNameError(BadRequest):

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from treadle.api.kinds import WORKFLOW_KINDS, KindInfo, by_kind
-from treadle.api.schema import crd, json_schema, openapi_v3_schema
+from treadle.api.schema import json_schema
 
 from .samples import (
     ROOT,
@@ -177,113 +176,6 @@ def test_json_schema_takes_scalar_param_values_as_validation_does() -> None:
     assert schema_errors(doc) == []
 
 
-# --- CRD openAPIV3Schema ---------------------------------------------------------------
-
-NOT_STRUCTURAL = ("$ref", "$defs", "anyOf", "oneOf", "allOf", "not", "const", "title", "$schema")
-
-
-@pytest.mark.parametrize("info", KINDS)
-def test_openapi_schema_is_structural(info: KindInfo) -> None:
-    problems = []
-    for path, n in nodes(openapi_v3_schema(info)):
-        problems += [f"{path}: {key}" for key in NOT_STRUCTURAL if key in n]
-        problems += [f"{path}: {key}" for key in n if key.startswith("x-treadle")]
-        if "default" in n and n["default"] is None:
-            problems.append(f"{path}: null default")
-        if "properties" in n and "additionalProperties" in n:
-            problems.append(f"{path}: properties with additionalProperties")
-        if isinstance(n.get("type"), list):
-            problems.append(f"{path}: type list")
-        if not (
-            "type" in n
-            or n.get("x-kubernetes-int-or-string")
-            or n.get("x-kubernetes-preserve-unknown-fields")
-        ):
-            problems.append(f"{path}: no type")
-    assert problems == []
-
-
-def test_openapi_schema_preserves_unknown_fields_where_validation_keeps_them() -> None:
-    # Kept as written (SPEC §13) in our own types as in the embedded Kubernetes
-    # ones, so a cluster must not prune them either.
-    info = by_kind("batch.tensorstack.dev/v1beta1", "WorkflowTemplate")
-    assert info is not None
-    spec = at(openapi_v3_schema(info), "spec")
-    preserved = "x-kubernetes-preserve-unknown-fields"
-    for path in (
-        (),
-        ("pod",),
-        ("pod", "containers", "[]"),
-        ("pod", "volumes", "[]"),
-        ("seqPod",),
-        ("seqPod", "steps", "[]"),
-        ("mpiJob", "spec"),
-        ("tensorflowTrainingJob", "spec", "replicaSpecs", "[]", "template", "spec"),
-        ("dag",),
-        ("dag", "templates", "[]"),
-        ("resource",),
-        ("params", "[]"),
-    ):
-        assert at(spec, *path).get(preserved) is True, path
-
-
-def test_openapi_schema_keeps_maps_of_strings_typed() -> None:
-    info = by_kind("batch.tensorstack.dev/v1beta1", "WorkflowTemplate")
-    assert info is not None
-    selector = at(openapi_v3_schema(info), "spec", "pod", "nodeSelector")
-    assert selector == {"additionalProperties": {"type": "string"}, "type": "object"}
-
-
-def test_openapi_schema_marks_text_that_takes_numbers_as_int_or_string() -> None:
-    info = by_kind("batch.tensorstack.dev/v1beta1", "WorkflowRun")
-    assert info is not None
-    value = at(openapi_v3_schema(info), "spec", "params", "[]", "value")
-    assert value.get("x-kubernetes-int-or-string") is True and "type" not in value
-
-
-def test_openapi_schema_keeps_the_spec_defaults() -> None:
-    info = by_kind("batch.tensorstack.dev/v1beta1", "CronWorkflowRun")
-    assert info is not None
-    spec = at(openapi_v3_schema(info), "spec")
-    assert at(spec, "concurrencyPolicy")["default"] == "Allow"
-    assert at(spec, "concurrencyPolicy")["enum"] == [
-        "Allow",
-        "AllowConcurrent",
-        "Forbid",
-        "Replace",
-    ]
-    assert (
-        at(spec, "successfulRunsHistoryLimit")["default"],
-        at(spec, "failedRunsHistoryLimit")["default"],
-    ) == (3, 1)
-
-
-@needs_conformance
-@needs_seed
-@pytest.mark.parametrize("doc", CORPUS)
-def test_openapi_schema_accepts_the_valid_documents(doc: Doc) -> None:
-    # An OpenAPI v3 schema is a dialect of JSON Schema draft 4; the x- keys and
-    # `nullable` are extensions a draft-4 validator ignores.
-    jsonschema = pytest.importorskip("jsonschema")
-    validator = jsonschema.Draft4Validator(openapi_v3_schema(info_of(doc)))
-    assert [e.message for e in validator.iter_errors(doc)] == []
-
-
-@pytest.mark.parametrize("info", KINDS)
-def test_crd_serves_the_kind_with_a_status_subresource(info: KindInfo) -> None:
-    out = crd(info)
-    assert out["metadata"]["name"] == f"{info.plural}.{info.group}"
-    assert out["spec"]["names"]["kind"] == info.kind
-    assert out["spec"]["scope"] == "Namespaced"
-    [version] = out["spec"]["versions"]
-    assert (version["name"], version["served"], version["storage"]) == (info.version, True, True)
-    assert version["subresources"] == {"status": {}}
-    props = version["schema"]["openAPIV3Schema"]["properties"]
-    assert props["apiVersion"] == props["kind"] == {"type": "string"}
-    assert props["metadata"] == {"type": "object"}
-    assert props["status"]["x-kubernetes-preserve-unknown-fields"] is True
-
-
 # --- treadle schema --out DIR ------------------------------------------------------------
 
 needs_cli = pytest.mark.skipif(not TREADLE.exists(), reason="the treadle command is not installed")
@@ -305,14 +197,3 @@ def test_schema_command_writes_one_json_schema_per_kind(tmp_path: Path) -> None:
         path = tmp_path / "schemas" / f"{info.singular}.schema.json"
         assert json.loads(path.read_text()) == json_schema(info)
         assert str(path) in done.stdout
-
-
-@needs_cli
-def test_schema_command_writes_one_crd_per_kind(tmp_path: Path) -> None:
-    done = treadle_schema("--out", str(tmp_path), "--crd")
-    assert done.returncode == 0, done.stderr
-    written = sorted(p.name for p in tmp_path.iterdir())
-    assert written == sorted(f"{info.plural}.{info.group}.yaml" for info in WORKFLOW_KINDS)
-    for info in WORKFLOW_KINDS:
-        text = (tmp_path / f"{info.plural}.{info.group}.yaml").read_text()
-        assert yaml.safe_load(text) == crd(info)

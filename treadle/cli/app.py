@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from ..config import SERVER_ENV, resolve_home
+from ..config import KUBECONFIG_ENV, SERVER_ENV, resolve_home
 from ..errors import StorageError, TreadleError, ValidationError, storage_error
 from .state import options
 
@@ -71,11 +71,19 @@ def _global_options(
     token: Annotated[
         str | None, typer.Option("--token", help="API token for --server [env: TREADLE_TOKEN]")
     ] = None,
+    kubeconfig: Annotated[
+        str | None,
+        typer.Option(
+            "--kubeconfig",
+            help="Act on the Kubernetes cluster of this kubeconfig [env: TREADLE_KUBECONFIG]",
+        ),
+    ] = None,
 ) -> None:
     """Treadle: workflows for machine-learning platforms (T9k Workflows API)."""
     options.home = home
     options.server = server
     options.token = token or os.environ.get("TREADLE_TOKEN")
+    options.kubeconfig = kubeconfig or os.environ.get(KUBECONFIG_ENV) or None
 
 
 def report(exc: TreadleError, prefix: str = "") -> None:
@@ -130,3 +138,8 @@ def _explained(exc: sqlite3.DatabaseError | OSError) -> TreadleError:
         where = f": {os.fsdecode(exc.filename)}" if exc.filename else ""
         return TreadleError(f"{exc.strerror}{where}")
     return StorageError(str(exc))
+
+
+# Registered here rather than by `main`'s imports: the node agent is a command of
+# the Kubernetes home, imported once `app` above exists.
+from . import install_cmd, node_cmd, webhook_cmd  # noqa: E402, F401

@@ -15,6 +15,7 @@ class Options:
     home: str | None = None
     server: str | None = None
     token: str | None = None
+    kubeconfig: str | None = None
 
 
 options = Options()
@@ -22,7 +23,8 @@ _client: Client | None = None
 
 
 def client() -> Client:
-    """The client for this invocation: HTTP when a server is named, else embedded."""
+    """The client for this invocation: HTTP when a server is named, Kubernetes when
+    a kubeconfig is, else embedded."""
     global _client
     if _client is None:
         server = options.server or os.environ.get(SERVER_ENV)
@@ -30,6 +32,10 @@ def client() -> Client:
             from ..client.http import HttpClient
 
             _client = HttpClient(server, token=server_token(server))
+        elif options.kubeconfig:
+            from ..kube.client import KubeClient
+
+            _client = KubeClient.from_kubeconfig(options.kubeconfig)
         else:
             from ..client.embedded import EmbeddedClient
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import time
 from types import FrameType
@@ -73,12 +74,24 @@ def controller_command(
         float | None,
         typer.Option("--idle-exit", help="Exit after this many seconds with nothing running"),
     ] = None,
+    platform_kinds: Annotated[
+        bool,
+        typer.Option(
+            "--platform-kinds",
+            help="With --kubeconfig: also run Treadle's operators for the T9k jobs and "
+            "SimpleMLService (where `treadle install --kube --platform-kinds` installed them)",
+        ),
+    ] = False,
 ) -> None:
-    """Run the controller in the foreground: it drives every run of the data directory."""
+    """Run the controller in the foreground: it drives every run of the data directory
+    (or, with --kubeconfig, of the Kubernetes cluster)."""
     from ..client.embedded import EmbeddedClient
     from ..localcluster.home import manager_for_home
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if options.kubeconfig and not (options.server or os.environ.get(SERVER_ENV)):
+        _drive_cluster(options.kubeconfig, platform_kinds)
+        return
     c = client()
     if not isinstance(c, EmbeddedClient):
         raise BadRequest(
@@ -102,6 +115,33 @@ def controller_command(
     finally:
         # The shutdown runs once, here, in order (the lease is released before the
         # database closes); a second SIGTERM must not cut it short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        manager.stop()
+    if manager.lost:
+        raise LeaseLost(f"{manager.lost}; stopped")
+
+
+def _drive_cluster(kubeconfig: str, platform_kinds: bool) -> None:
+    """The controller of a cluster, as a Kubernetes controller runs: it waits while
+    another replica holds the lease, then drives until stopped or the lease is lost."""
+    from ..kube.home import kube_manager
+
+    manager = kube_manager(kubeconfig, platform_kinds=platform_kinds)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        try:
+            waiting = False
+            while not manager.try_start():
+                if not waiting:
+                    err.print(f"waiting for the lease held by {manager.lease.holder()}")
+                    waiting = True
+                time.sleep(1.0)
+            out.print(f"controller running on {manager.home.root}")
+            _drive(manager, None)
+        except _Terminated:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            out.print("terminated: stopping")
+    finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         manager.stop()
     if manager.lost:

@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..api.objects import GROUP_VERSION
 from ..errors import NotFound
@@ -30,13 +30,20 @@ class LogSource:
     """The pod's (namespace, name): where a cluster's API serves its logs."""
 
 
-LogRead = Callable[[LogSource], list[LogLine]]
-"""Every line a source has written so far (NotFound: it has not started)."""
+class LogRead(Protocol):
+    def __call__(self, source: LogSource, since_time: str | None = None) -> list[LogLine]:
+        """Every line a source has written so far (at or after `since_time`, RFC
+        3339, if given). Raises NotFound while it has not started."""
+        ...
 
 
 def runtime_logs(runtime: Runtime) -> LogRead:
     """Lines of this machine's own pods, from the local runtime."""
-    return lambda source: list(runtime.logs(source.pod_uid, source.container))
+
+    def read(source: LogSource, since_time: str | None = None) -> list[LogLine]:
+        return list(runtime.logs(source.pod_uid, source.container, since_time=since_time))
+
+    return read
 
 
 def _pod_sources(

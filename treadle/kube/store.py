@@ -64,7 +64,7 @@ class KubeStore:
 
     def __init__(self, api: ApiClient) -> None:
         self.api = api
-        self._http = Transport(api)
+        self._http = self.transport = Transport(api)
         self.server = self._http.server
         self._discovery = Discovery(self._fetch_discovery)
         self._follows: weakref.WeakSet[Follow] = weakref.WeakSet()

@@ -118,6 +118,12 @@ class Kubelet(Operator):
             pod = self.ctx.store.get("v1", "Pod", namespace, name)
         except NotFound:
             return None
+        return self.reconcile_pod(pod)
+
+    def reconcile_pod(self, pod: Obj) -> float | None:
+        """`reconcile` of a pod as read (a node agent first asks whether it is its own)."""
+        namespace = pod["metadata"].get("namespace", "default")
+        name = pod["metadata"]["name"]
         status = _status_of(pod)
         if status.get("phase") in ("Succeeded", "Failed"):
             return None

@@ -18,9 +18,8 @@ from starlette.responses import StreamingResponse
 
 from ..api.objects import GROUP_VERSION
 from ..client.base import RunLogLine
-from ..client.runlogs import FINAL, LogSource, log_sources, object_sources
+from ..client.runlogs import FINAL, LogRead, LogSource, log_sources, object_sources
 from ..errors import NotFound
-from ..runtime.base import Runtime
 from ..store.base import Obj, Store
 from .streams import Stopped, threaded
 
@@ -57,7 +56,7 @@ def since_time(seconds: int | None) -> str | None:
 
 def log_lines(
     store: Store,
-    runtime: Runtime,
+    read_logs: LogRead,
     namespace: str,
     name: str,
     *,
@@ -75,7 +74,7 @@ def log_lines(
     return _lines(
         lambda: store.get(GROUP_VERSION, "WorkflowRun", namespace, name),
         lambda run: log_sources(store, run),
-        runtime,
+        read_logs,
         step=step,
         follow=follow,
         tail_lines=tail_lines,
@@ -87,7 +86,7 @@ def log_lines(
 
 def object_log_lines(
     store: Store,
-    runtime: Runtime,
+    read_logs: LogRead,
     api_version: str,
     kind: str,
     namespace: str,
@@ -105,7 +104,7 @@ def object_log_lines(
     return _lines(
         lambda: store.get(api_version, kind, namespace, name),
         lambda obj: object_sources(store, obj),
-        runtime,
+        read_logs,
         step=step,
         follow=follow,
         tail_lines=tail_lines,
@@ -118,7 +117,7 @@ def object_log_lines(
 def _lines(
     read: Callable[[], Obj],
     sources_of: Callable[[Obj], list[LogSource]],
-    runtime: Runtime,
+    read_logs: LogRead,
     *,
     step: str | None,
     follow: bool,
@@ -136,7 +135,7 @@ def _lines(
         finished = (obj.get("status") or {}).get("phase") in FINAL
         for source in [s for s in sources_of(obj) if wanted(s, step)]:
             try:
-                lines = list(runtime.logs(source.pod_uid, source.container, since_time=since))
+                lines = read_logs(source, since)
             except NotFound:
                 continue  # its pod has not started yet
             start = seen.get(source)

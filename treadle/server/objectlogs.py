@@ -46,7 +46,7 @@ def _logs(
     return log_response(
         lambda stopped: object_log_lines(
             state.store,
-            state.client.runtime,
+            state.client.read_logs,
             info.api_version,
             info.kind,
             namespace,

@@ -68,7 +68,7 @@ def run_logs(
     return log_response(
         lambda stopped: log_lines(
             state.store,
-            state.client.runtime,
+            state.client.read_logs,
             namespace,
             name,
             step=step,
