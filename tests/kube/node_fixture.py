@@ -51,6 +51,9 @@ def start_node(cluster: KubeCluster, directory: Path, name: str = NODE_NAME) -> 
         "--tls-key", str(cluster.dir / "node.key"),
         "--client-ca", str(cluster.dir / "ca.crt"),
         "--port", "0",
+        # Pods request what a training cluster has (the seed's workers 2 CPUs each);
+        # like the embedded home, the node runs them all at once anyway.
+        "--cpus", "64",
     ]  # fmt: skip
     with open(log, "ab") as err:
         process = subprocess.Popen(

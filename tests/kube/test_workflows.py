@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.kube.node_fixture import namespace_for_pods
+from tests.kube.node_fixture import await_pods_gone, namespace_for_pods
 from tests.kube.workflow_fixture import (
     API,
     Controller,
@@ -19,6 +19,7 @@ from tests.kube.workflow_fixture import (
 )
 from tests.kube_cluster import KubeCluster
 from tests.support import ROOT
+from treadle.api.objects import RUN_LABEL
 
 
 @pytest.fixture
@@ -76,8 +77,8 @@ def test_deleting_a_run_deletes_its_pods(
 ) -> None:
     kubectl_apply(kube_cluster, namespace, _example("pod-hello.yaml"))
     await_object(kube_cluster, API, "WorkflowRun", namespace, "example-pod-run", finished)
+    selector = f"{RUN_LABEL}=example-pod-run"
+    pods = kube_cluster.kubectl("get", "pods", "-n", namespace, "-l", selector, "-o", "name")
+    assert pods.stdout.split(), "the run made no pod"
     kube_cluster.kubectl("delete", "wr", "--all", "-n", namespace, "--wait=true")
-    waited = kube_cluster.kubectl(
-        "wait", "--for=delete", "pods", "--all", "-n", namespace, "--timeout=90s", check=False
-    )
-    assert waited.returncode == 0, waited.stderr
+    await_pods_gone(kube_cluster, namespace, selector)

@@ -83,6 +83,16 @@ def kube_node_command(
             "such as their service-account token)",
         ),
     ] = False,
+    cpus: Annotated[
+        int | None,
+        typer.Option(
+            "--cpus",
+            min=1,
+            help="CPUs the node offers the scheduler [default: the host's]. Pods share "
+            "the host as the embedded home's do, whatever they request: offer more to "
+            "schedule pods that request more than the host has",
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option("--log-level")] = "info",
 ) -> None:
     """Join a cluster as a node: run the pods bound to it on this host and serve
@@ -104,6 +114,7 @@ def kube_node_command(
             sandbox=False if no_sandbox else None,
             address=address,
             port=port,
+            cpus=cpus,
         )
     )
     stopping = threading.Event()

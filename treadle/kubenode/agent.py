@@ -44,6 +44,8 @@ class NodeOptions:
     address: str = "127.0.0.1"
     port: int = 10250
     """Of the log server; 0 takes any free port (the Node says which)."""
+    cpus: int | None = None
+    """CPUs offered to the scheduler; None: the host's."""
 
 
 def _open_store(kubeconfig: Path) -> Store:
@@ -95,7 +97,9 @@ class NodeAgent:
             options.address,
             options.port,
         )
-        self.node = NodeStatus(self.store, options.name, self.home.root, self.logs.port)
+        self.node = NodeStatus(
+            self.store, options.name, self.home.root, self.logs.port, options.cpus
+        )
         delete_now = _pod_deleter(options.kubeconfig)
         name = options.name
         self.manager = Manager(

@@ -67,12 +67,12 @@ def architecture() -> str:
     return _ARCHITECTURES.get(machine, machine)
 
 
-def capacity(home: Path) -> dict[str, str]:
-    """What the host has: its CPUs, memory, the disk of the data directory, and the
-    pods a kubelet admits by default."""
+def capacity(home: Path, cpus: int | None = None) -> dict[str, str]:
+    """What the host has: its CPUs (or `cpus`, what the node offers), memory, the
+    disk of the data directory, and the pods a kubelet admits by default."""
     disk = shutil.disk_usage(home)
     return {
-        "cpu": str(os.cpu_count() or 1),
+        "cpu": str(cpus or os.cpu_count() or 1),
         "memory": f"{_memory_kib()}Ki",
         "ephemeral-storage": f"{disk.total // 1024}Ki",
         "pods": str(PODS_CAPACITY),
@@ -110,7 +110,10 @@ class NodeStatus:
     Ready once it stopped (a stopped agent runs nothing new; the scheduler should
     know at once rather than after the node-lifecycle grace period)."""
 
-    def __init__(self, store: Store, name: str, home: Path, port: int) -> None:
+    def __init__(
+        self, store: Store, name: str, home: Path, port: int, cpus: int | None = None
+    ) -> None:
+        self.cpus = cpus
         self.store = store
         self.name = name
         self.home = home
@@ -143,7 +146,7 @@ class NodeStatus:
             self._condition(kind, "False", why, text, now) for kind, why, text in _PRESSURE
         ]
         conditions.append(self._condition("Ready", str(ready), reason, message, now))
-        held = capacity(self.home)
+        held = capacity(self.home, self.cpus)
         return {
             "capacity": held,
             "allocatable": held,
