@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -99,26 +100,11 @@ def controller_command(
             f"(unset --server / {SERVER_ENV})"
         )
     manager = manager_for_home(c.home)
-    try:
-        if not manager.try_start():
-            err.print(f"another controller drives {c.home.root} ({c.controller_holder()})")
-            raise typer.Exit(0)
-        signal.signal(signal.SIGTERM, _terminate)
-        try:
-            # Inside the try: a SIGTERM may come as soon as the handler is in place,
-            # also while this line is still being written.
-            out.print(f"controller running on {c.home.root}")
-            _drive(manager, idle_exit)
-        except _Terminated:
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-            out.print("terminated: stopping")
-    finally:
-        # The shutdown runs once, here, in order (the lease is released before the
-        # database closes); a second SIGTERM must not cut it short.
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if not manager.try_start():
+        err.print(f"another controller drives {c.home.root} ({c.controller_holder()})")
         manager.stop()
-    if manager.lost:
-        raise LeaseLost(f"{manager.lost}; stopped")
+        raise typer.Exit(0)
+    _run_manager(manager, lambda: True, idle_exit)
 
 
 def _drive_cluster(kubeconfig: str, platform_kinds: bool) -> None:
@@ -127,21 +113,35 @@ def _drive_cluster(kubeconfig: str, platform_kinds: bool) -> None:
     from ..kube.home import kube_manager
 
     manager = kube_manager(kubeconfig, platform_kinds=platform_kinds)
-    signal.signal(signal.SIGTERM, _terminate)
+
+    def started() -> bool:
+        waiting = False
+        while not manager.try_start():
+            if not waiting:
+                err.print(f"waiting for the lease held by {manager.lease.holder()}")
+                waiting = True
+            time.sleep(1.0)
+        return True
+
+    _run_manager(manager, started, None)
+
+
+def _run_manager(manager: Manager, started: Callable[[], bool], idle_exit: float | None) -> None:
+    """Drive once `started` has the lease, until SIGTERM, idleness or the lease's loss."""
     try:
+        signal.signal(signal.SIGTERM, _terminate)
         try:
-            waiting = False
-            while not manager.try_start():
-                if not waiting:
-                    err.print(f"waiting for the lease held by {manager.lease.holder()}")
-                    waiting = True
-                time.sleep(1.0)
+            # Inside the try: a SIGTERM may come as soon as the handler is in place,
+            # also while the lease is being taken or this line written.
+            started()
             out.print(f"controller running on {manager.home.root}")
-            _drive(manager, None)
+            _drive(manager, idle_exit)
         except _Terminated:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             out.print("terminated: stopping")
     finally:
+        # The shutdown runs once, here, in order (the lease is released before the
+        # database closes); a second SIGTERM must not cut it short.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         manager.stop()
     if manager.lost:
