@@ -371,17 +371,22 @@ class LocalRuntime:
         if last:
             why += f": {last}"
         now = ud.rfc3339()
-        for name in unit.init + unit.containers:
-            path = d / ud.CONTAINERS_DIR / f"{name}.json"
-            state = _read_json(path)
-            if state is None or state.get("state") != "running":
-                continue
-            _kill_recorded_group(state)
-            state.update(state="terminated", finished_at=now, exit_code=None, reason="Error")
-            state["message"] = why
-            ud.write_atomic(str(path), json.dumps(state), durable=True)
         result = {"phase": "Failed", "message": why, "finished_at": now}
-        ud.write_atomic(str(d / ud.RESULT_FILE), json.dumps(result), sync_dir=True)
+        try:
+            for name in unit.init + unit.containers:
+                path = d / ud.CONTAINERS_DIR / f"{name}.json"
+                state = _read_json(path)
+                if state is None or state.get("state") != "running":
+                    continue
+                _kill_recorded_group(state)
+                state.update(state="terminated", finished_at=now, exit_code=None, reason="Error")
+                state["message"] = why
+                ud.write_atomic(str(path), json.dumps(state), durable=True)
+            ud.write_atomic(str(d / ud.RESULT_FILE), json.dumps(result), sync_dir=True)
+        except FileNotFoundError:
+            # The unit was removed meanwhile (its pod deleted): nothing is left to
+            # record the end in, and nothing of it runs.
+            pass
         return result
 
     def _unit(self, uid: str) -> _Unit | None:
