@@ -109,10 +109,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="treadle-bench-kube-") as d:
         cluster = start_cluster(Path(d) / "cluster")
         try:
-            crds = subprocess.run(
-                treadle_argv(cluster, "schema", "--crd"), capture_output=True, text=True, check=True
-            ).stdout
-            cluster.kubectl("apply", "-f", "-", input=crds)
+            out = Path(d) / "crds"
+            subprocess.run(treadle_argv(cluster, "schema", "--crd", "--out", str(out)), check=True)
+            cluster.kubectl("apply", "-f", str(out))
             cluster.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
             controller = start_controller(cluster, Path(d) / "controller.log")
             store = KubeStore.from_kubeconfig(cluster.kubeconfig)
