@@ -45,16 +45,17 @@ CONFLICT_RETRIES = 10
 LIST_PAGE = 500
 """Objects per request when Treadle filters a listing itself."""
 
-_NAME_FIELDS = frozenset({"metadata.name", "metadata.namespace"})
-_SERVER_FIELDS: dict[tuple[str, str], frozenset[str]] = {
-    ("v1", "Pod"): _NAME_FIELDS | {"status.phase", "spec.nodeName"},
-    ("v1", "Event"): EVENT_FIELDS,
-}
-"""Field selectors the API server answers per kind; every other kind (custom
-resources) answers name and namespace only."""
-
 POD_FIELDS = selectable_fields("v1", "Pod") | {"spec.nodeName"}
 """A node finds its pods by `spec.nodeName`, as a kubelet does."""
+
+_NAME_FIELDS = frozenset({"metadata.name", "metadata.namespace"})
+_SERVER_FIELDS: dict[tuple[str, str], frozenset[str]] = {
+    ("v1", "Pod"): POD_FIELDS,
+    ("v1", "Event"): EVENT_FIELDS,
+}
+"""Field selectors the API server answers per kind (for these two, every field the
+store lets them be selected by); every other kind (custom resources) answers name
+and namespace only."""
 
 _LOCAL_TOKEN = "treadle:"
 
