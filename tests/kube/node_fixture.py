@@ -20,11 +20,12 @@ import pytest
 from kubernetes import client, config, watch
 
 from tests.kube_cluster import KubeCluster
+from treadle.kube.store import KubeStore
 
 NODE_NAME = "treadle-test-node"
 START_SECONDS = 60.0
 STOP_SECONDS = 20.0
-AWAIT_SECONDS = 60.0
+AWAIT_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -115,24 +116,55 @@ def api(cluster: KubeCluster) -> client.ApiClient:
 Obj = dict[str, Any]
 
 
+def await_object(
+    cluster: KubeCluster,
+    api_version: str,
+    kind: str,
+    namespace: str,
+    name: str,
+    done: Callable[[Obj], bool],
+    seconds: float = AWAIT_SECONDS,
+) -> Obj:
+    """The object once `done` holds of it (as a wire dict), followed on a watch."""
+    store = KubeStore.from_kubeconfig(cluster.kubeconfig)
+    try:
+        deadline = time.monotonic() + seconds
+        last: Obj | None = None
+        while time.monotonic() < deadline:
+            page = store.list(api_version, kind, namespace, field_selector=f"metadata.name={name}")
+            for obj in page.items:
+                last = obj
+                if done(obj):
+                    return obj
+            events = store.watch(
+                api_version, kind, namespace, since=page.resource_version, timeout=2.0
+            )
+            for event in events:
+                if event.object["metadata"]["name"] != name or event.type == "DELETED":
+                    continue
+                last = event.object
+                if done(event.object):
+                    return event.object
+        raise AssertionError(f"{kind} {namespace}/{name} not as awaited in {seconds:g} s: {last}")
+    finally:
+        store.close()
+
+
 def await_pod(cluster: KubeCluster, namespace: str, name: str, done: Callable[[Obj], bool]) -> Obj:
-    """The pod once `done` holds of it (as a wire dict)."""
-    with api(cluster) as c:
-        return _await(c, client.CoreV1Api(c).list_namespaced_pod, namespace, name, done)
+    return await_object(cluster, "v1", "Pod", namespace, name, done)
 
 
 def await_job(cluster: KubeCluster, namespace: str, name: str, done: Callable[[Obj], bool]) -> Obj:
-    with api(cluster) as c:
-        return _await(c, client.BatchV1Api(c).list_namespaced_job, namespace, name, done)
+    return await_object(cluster, "batch/v1", "Job", namespace, name, done)
 
 
 def namespace_for_pods(cluster: KubeCluster, name: str) -> str:
     """Create namespace `name` and return it once pods may be created in it: when
     its default service account has the token admission mounts into every pod."""
     cluster.kubectl("create", "namespace", name)
-    with api(cluster) as c:
-        accounts = client.CoreV1Api(c).list_namespaced_service_account
-        _await(c, accounts, name, "default", lambda sa: bool(sa.get("secrets")))
+    await_object(
+        cluster, "v1", "ServiceAccount", name, "default", lambda sa: bool(sa.get("secrets"))
+    )
     return name
 
 
@@ -160,38 +192,6 @@ def await_pods_gone(cluster: KubeCluster, namespace: str, selector: str) -> None
                 if not left:
                     return
         assert not left, f"pods {sorted(left)} still there after {AWAIT_SECONDS:g} s"
-
-
-def _await(
-    c: client.ApiClient,
-    lister: Callable[..., Any],
-    namespace: str,
-    name: str,
-    done: Callable[[Obj], bool],
-) -> Obj:
-    deadline = time.monotonic() + AWAIT_SECONDS
-    selector = f"metadata.name={name}"
-    listed = lister(namespace, field_selector=selector)
-    last: Obj | None = None
-    for item in listed.items:
-        last = c.sanitize_for_serialization(item)
-        if done(last):
-            return last
-    since = listed.metadata.resource_version
-    while time.monotonic() < deadline:
-        for event in watch.Watch().stream(
-            lister,
-            namespace,
-            field_selector=selector,
-            resource_version=since,
-            timeout_seconds=max(1, int(deadline - time.monotonic())),
-        ):
-            obj = c.sanitize_for_serialization(event["object"])
-            since = obj["metadata"]["resourceVersion"]
-            last = obj
-            if event["type"] != "DELETED" and done(obj):
-                return obj
-    raise AssertionError(f"{namespace}/{name}: not as awaited after {AWAIT_SECONDS:g} s: {last}")
 
 
 def processes_with(marker: str) -> list[int]:

@@ -10,11 +10,10 @@ import uuid
 from pathlib import Path
 
 from tests.controller.test_crash import LAYERS, WIDTH, _documents
-from tests.kube.node_fixture import namespace_for_pods, processes_with
+from tests.kube.node_fixture import await_object, namespace_for_pods, processes_with
 from tests.kube.workflow_fixture import (
     API,
     Controller,
-    await_object,
     finished,
     kubectl_apply,
     start_controller,

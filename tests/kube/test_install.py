@@ -30,9 +30,9 @@ from treadle.kube.manifests import (
 )
 
 DEPLOY = ROOT / "deploy"
-INSTALL = ("install", "--kube", "--no-deployments")
+INSTALL = ("install", "--kube", "--no-deployments", "--webhook-url", "https://127.0.0.1:1/validate")
 """Without Deployments: the session's cluster may have node agents that would run
-a controller pod on this machine."""
+a controller pod on this machine. Nothing answers at the webhook's address."""
 
 
 def treadle(cluster: KubeCluster, *args: str) -> subprocess.CompletedProcess[str]:
@@ -185,8 +185,11 @@ def test_install_registers_the_webhook_with_its_ca(installed: KubeCluster) -> No
 
 
 def test_the_api_server_accepts_the_whole_installation(installed: KubeCluster) -> None:
-    # The namespace must exist for a server dry run of what goes into it.
+    # The namespace must exist for a server dry run of what goes into it; the
+    # registration of a webhook outside the cluster (a url, not the Service) must
+    # not, or the dry run's merge would give it both.
     assert treadle(installed, *INSTALL).returncode == 0
+    installed.kubectl("delete", "validatingwebhookconfiguration", WEBHOOK)
     done = installed.kubectl(
         "apply", "--dry-run=server", "-f", str(DEPLOY / "treadle.yaml"), check=False
     )
@@ -291,6 +294,21 @@ def foreign_crd(plural: str, group: str) -> dict[str, object]:
             ],
         },
     }
+
+
+def test_no_deployments_without_the_webhook_s_address_is_refused_before_anything_changes(
+    tmp_path: Path,
+) -> None:
+    # The kubeconfig names no reachable cluster: the refusal comes before connecting.
+    done = subprocess.run(
+        [str(TREADLE), "install", "--kube", "--no-deployments"],
+        env={**os.environ, "TREADLE_KUBECONFIG": str(tmp_path / "absent")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "--webhook-url" in done.stderr and "outside the cluster" in done.stderr
 
 
 def test_an_unreachable_cluster_is_one_line_and_exit_1(tmp_path: Path) -> None:

@@ -8,11 +8,10 @@ import uuid
 
 import pytest
 
-from tests.kube.node_fixture import await_pods_gone, namespace_for_pods
+from tests.kube.node_fixture import await_object, await_pods_gone, namespace_for_pods
 from tests.kube.workflow_fixture import (
     API,
     Controller,
-    await_object,
     finished,
     kubectl_apply,
     treadle,

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,12 +18,10 @@ import yaml
 
 from tests.kube.node_fixture import KubeNode, stop_node_process
 from tests.kube_cluster import KubeCluster
-from treadle.kube.store import KubeStore
 from treadle.store.base import Obj
 
 API = "batch.tensorstack.dev/v1beta1"
 START_SECONDS = 60.0
-AWAIT_SECONDS = 120.0
 
 
 @dataclass
@@ -136,40 +134,6 @@ def kubectl_apply(cluster: KubeCluster, namespace: str, *docs: Obj | str) -> Non
     text = "\n---\n".join(d if isinstance(d, str) else yaml.safe_dump(d) for d in docs)
     applied = cluster.kubectl("apply", "-n", namespace, "-f", "-", input=text, check=False)
     assert applied.returncode == 0, applied.stderr
-
-
-def await_object(
-    cluster: KubeCluster,
-    api_version: str,
-    kind: str,
-    namespace: str,
-    name: str,
-    done: Callable[[Obj], bool],
-    seconds: float = AWAIT_SECONDS,
-) -> Obj:
-    """The object once `done` holds of it, followed on a watch."""
-    store = KubeStore.from_kubeconfig(cluster.kubeconfig)
-    try:
-        deadline = time.monotonic() + seconds
-        last: Obj | None = None
-        while time.monotonic() < deadline:
-            page = store.list(api_version, kind, namespace, field_selector=f"metadata.name={name}")
-            for obj in page.items:
-                last = obj
-                if done(obj):
-                    return obj
-            events = store.watch(
-                api_version, kind, namespace, since=page.resource_version, timeout=2.0
-            )
-            for event in events:
-                if event.object["metadata"]["name"] != name or event.type == "DELETED":
-                    continue
-                last = event.object
-                if done(event.object):
-                    return event.object
-        raise AssertionError(f"{kind} {namespace}/{name} not as awaited in {seconds:g} s: {last}")
-    finally:
-        store.close()
 
 
 def finished(obj: Obj) -> bool:

@@ -70,6 +70,13 @@ def install_command(
 
     if not kube:
         raise BadRequest("say where to install: --kube (a Kubernetes cluster)")
+    if no_deployments and webhook_url is None:
+        # Without its Deployment the webhook's Service answers nobody, and the
+        # registration fails closed: every write of the kinds would be refused.
+        raise BadRequest(
+            "--no-deployments runs the admission webhook outside the cluster: "
+            "give its address with --webhook-url https://HOST:PORT/validate"
+        )
     if webhook_url is not None and not webhook_url.startswith("https://"):
         raise BadRequest(f'--webhook-url "{webhook_url}": the API server calls webhooks over https')
     settings = InstallOptions(
