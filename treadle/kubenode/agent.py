@@ -1,6 +1,6 @@
 """A node agent assembled: the Node registered, a Manager driving the node's kubelet
-and volume provisioner on a KubeStore, and the log server the API server proxies
-`kubectl logs` to.
+and volume provisioner on a KubeStore, and the server the API server proxies
+`pods/log` and `pods/exec` to.
 
 The Manager holds the node's own Lease, `kube-node-lease/<node>`: renewing it is the
 heartbeat the node-lifecycle controller reads, and it keeps a second agent for the
@@ -26,6 +26,7 @@ from .logserver import LogServer, LogSource, TLSFiles
 from .node import NodeStatus
 from .pods import NodeKubelet
 from .provisioner import Provisioner
+from .remotecommand import ExecTarget
 
 log = logging.getLogger("treadle.kubenode")
 
@@ -88,11 +89,12 @@ class NodeAgent:
         self.home = options.home.ensure()
         self.store = _open_store(options.kubeconfig)
         self.runtime = LocalRuntime(self.home.pods, options.sandbox, hide=[self.home.root])
-        # A runtime of its own on the same units: reading logs needs no fence, and
-        # must not wait on the Manager's.
+        # A runtime of its own on the same units: reading logs and entering running
+        # containers need no fence, and must not wait on the Manager's.
         readers = LocalRuntime(self.home.pods, self.runtime.sandboxed, hide=[self.home.root])
         self.logs = LogServer(
             LogSource(self.store, readers, options.name),
+            ExecTarget(self.store, readers, options.name),
             options.tls,
             options.address,
             options.port,

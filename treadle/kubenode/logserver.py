@@ -1,6 +1,8 @@
-"""The part of the kubelet API the API server proxies `pods/log` to:
-`GET /containerLogs/{namespace}/{pod}/{container}`, over HTTPS, for clients whose
-certificate the cluster CA signed (the API server's kubelet client certificate).
+"""The part of the kubelet API the API server proxies `pods/log` and `pods/exec`
+to: `GET /containerLogs/{namespace}/{pod}/{container}` and the WebSocket upgrade of
+`/exec/{namespace}/{pod}/{container}` (remotecommand.py), over HTTPS, for clients
+whose certificate the cluster CA signed (the API server's kubelet client
+certificate).
 
 The lines are the local runtime's log files of the pod's unit (runtime/logfiles.py),
 the same ones `treadle logs` reads in the embedded home. Query parameters as the
@@ -11,6 +13,7 @@ previous container to show.
 
 from __future__ import annotations
 
+import json
 import logging
 import ssl
 import threading
@@ -26,6 +29,9 @@ from ..errors import BadRequest, NotFound, TreadleError
 from ..runtime.base import LogLine, Runtime
 from ..runtime.unitdir import rfc3339
 from ..store.base import Store
+from . import remotecommand
+from .podcontainers import node_pod
+from .remotecommand import ExecOptions, ExecTarget, Sessions
 
 log = logging.getLogger("treadle.kubenode")
 
@@ -118,18 +124,7 @@ class LogSource:
     def lines(self, namespace: str, pod: str, container: str, q: LogQuery) -> Iterator[LogLine]:
         """Raises NotFound (no such pod here, no such container), BadRequest (the
         container has not started, or there is no previous one)."""
-        try:
-            obj = self.store.get("v1", "Pod", namespace, pod)
-        except NotFound:
-            raise NotFound(f'pod "{pod}" not found in namespace "{namespace}"') from None
-        spec = obj.get("spec") or {}
-        if spec.get("nodeName") != self.node_name:
-            raise NotFound(f'pod "{namespace}/{pod}" does not run on node "{self.node_name}"')
-        names = [
-            c.get("name") for key in ("initContainers", "containers") for c in spec.get(key) or []
-        ]
-        if container not in names:
-            raise NotFound(f'container "{container}" not found in pod "{namespace}/{pod}"')
+        obj = node_pod(self.store, self.node_name, namespace, pod, container)
         if q.previous:
             raise BadRequest(
                 f'previous terminated container "{container}" in pod "{pod}" not found: '
@@ -150,11 +145,18 @@ class LogSource:
 
 
 class LogServer:
-    """Serves container logs on `host:port` (0: any free port; see `port`)."""
+    """Serves container logs and exec on `host:port` (0: any free port; see `port`)."""
 
-    def __init__(self, source: LogSource, tls: TLSFiles, host: str, port: int) -> None:
+    def __init__(
+        self, source: LogSource, commands: ExecTarget, tls: TLSFiles, host: str, port: int
+    ) -> None:
         context = tls.server_context()
-        handler = type("Handler", (_Handler,), {"source": source})
+        self.sessions = Sessions()
+        handler = type(
+            "Handler",
+            (_Handler,),
+            {"source": source, "commands": commands, "sessions": self.sessions},
+        )
         try:
             self._server = ThreadingHTTPServer((host, port), handler)
         except OSError as exc:
@@ -180,15 +182,28 @@ class LogServer:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop accepting; streams in flight end with the process (their threads are
-        daemons)."""
+        """Stop accepting and end the commands of exec sessions; log streams in
+        flight end with the process (their threads are daemons)."""
         self._server.shutdown()
         self._server.server_close()
+        self.sessions.close()
+
+
+_ROUTES = {
+    "containerLogs": "/containerLogs",
+    "exec": "/exec (WebSocket)",
+    "attach": "/attach (refused)",
+}
 
 
 class _Handler(BaseHTTPRequestHandler):
     source: LogSource
+    commands: ExecTarget
+    sessions: Sessions
     server_version = "treadle-kube-node"
+    # As a kubelet answers; WebSocket clients accept no other for a refused upgrade
+    # (every response says `Connection: close`, so nothing is kept alive).
+    protocol_version = "HTTP/1.1"
 
     def setup(self) -> None:
         self.request.settimeout(HANDSHAKE_SECONDS)
@@ -209,12 +224,27 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         url = urlsplit(self.path)
         parts = [unquote(p) for p in url.path.split("/")[1:]]
-        if len(parts) != 4 or parts[0] != "containerLogs" or not all(parts[1:]):
-            self._plain(404, f"{url.path}: not found (this node serves /containerLogs only)")
+        if len(parts) != 4 or not all(parts[1:]) or parts[0] not in _ROUTES:
+            self._plain(
+                404, f"{url.path}: not found (this node serves {', '.join(_ROUTES.values())})"
+            )
             return
-        _, namespace, pod, container = parts
+        route, namespace, pod, container = parts
+        if route == "containerLogs":
+            self._logs(namespace, pod, container, url.query)
+        else:
+            self._exec(route, namespace, pod, container, url.query)
+
+    def do_POST(self) -> None:
+        """exec and attach are POSTs from kubectl, GETs from most other clients."""
+        if urlsplit(self.path).path.split("/")[1:2] == ["containerLogs"]:
+            self._plain(405, "containerLogs: method not allowed (use GET)")
+            return
+        self.do_GET()
+
+    def _logs(self, namespace: str, pod: str, container: str, query: str) -> None:
         try:
-            q = LogQuery.parse(url.query, time.time())
+            q = LogQuery.parse(query, time.time())
             lines = self.source.lines(namespace, pod, container, q)
         except NotFound as exc:
             self._plain(404, str(exc))
@@ -232,6 +262,41 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the client went away (a `kubectl logs -f` ended): so does the stream
         except TreadleError as exc:
             log.warning("log of %s/%s/%s ended: %s", namespace, pod, container, exc)
+
+    def _exec(self, kind: str, namespace: str, pod: str, container: str, query: str) -> None:
+        self.close_connection = True  # after a session the socket is the WebSocket's
+        try:
+            if kind == "attach":
+                node_pod(self.source.store, self.source.node_name, namespace, pod, container)
+                raise BadRequest(remotecommand.ATTACH_REFUSED)
+            options = ExecOptions.parse(query)
+            argv = self.commands.argv(namespace, pod, container, options.command)
+            log.info("exec in %s/%s/%s", namespace, pod, container)
+            remotecommand.serve(self.request, self.path, self.headers, options, argv, self.sessions)
+        except NotFound as exc:
+            self._status(404, "NotFound", str(exc))
+        except BadRequest as exc:
+            self._status(400, "BadRequest", str(exc))
+
+    def _status(self, code: int, reason: str, message: str) -> None:
+        """A v1 Status, as the API server's clients decode a refused upgrade."""
+        body = json.dumps(
+            {
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Failure",
+                "message": message,
+                "reason": reason,
+                "code": code,
+            }
+        ).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
 
     def _stream(self, lines: Iterator[LogLine], q: LogQuery) -> None:
         left = q.limit_bytes
