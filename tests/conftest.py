@@ -1,4 +1,6 @@
-"""Fixtures shared by the suites: a data directory with a running controller."""
+"""Fixtures shared by the suites: a data directory with a running controller, and
+the session's Kubernetes cluster with its node agent and Treadle's controller
+(shared by tests/kube and the console's tests of a cluster's server)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.kube.node_fixture import kube_node
+from tests.kube.workflow_fixture import kube_treadle
 from tests.kube_cluster import KubeCluster, start_cluster, stop_cluster
 from tests.support import Engine
+
+__all__ = ["kube_node", "kube_treadle"]
 
 # Tests start the controllers they need; none may be left running in the background.
 os.environ.setdefault("TREADLE_NO_AUTOSTART", "1")

@@ -1,7 +1,3 @@
-"""Fixtures of the Kubernetes home's tests: the session's node agent and Treadle
-on the session's cluster (tests/conftest.py starts the cluster itself)."""
-
-from tests.kube.node_fixture import kube_node
-from tests.kube.workflow_fixture import kube_treadle
-
-__all__ = ["kube_node", "kube_treadle"]
+"""The Kubernetes home's tests share the session's cluster, node agent and Treadle
+on it: their fixtures are in tests/conftest.py (node_fixture.py, workflow_fixture.py),
+where the console's tests of a cluster's server find them too."""

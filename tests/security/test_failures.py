@@ -38,7 +38,7 @@ from treadle.controller.leader import (
 )
 from treadle.errors import DiskFull, LeaseLost, storage_error
 from treadle.localcluster.holder import local_holder_id
-from treadle.localcluster.home import manager_for_home
+from treadle.localcluster.home import local_manager, manager_for_home
 from treadle.runtime.base import PodPlan
 from treadle.runtime.local import LocalRuntime
 from treadle.server.controller import ControllerRunner
@@ -376,7 +376,8 @@ def test_two_controllers_on_a_filling_disk_never_drive_at_once(
     store.witness = runtime.witness = witness
     # Back first: retrying twice a second; or not retrying within this test.
     runner = ControllerRunner(
-        store, runtime, home, retry_seconds=0.5 if first_back == "server" else 3600
+        lambda: local_manager(store, runtime, home),
+        retry_seconds=0.5 if first_back == "server" else 3600,
     )
     second: subprocess.Popen[str] | None = None
     try:

@@ -1,25 +1,28 @@
-"""`treadle server` and `treadle token`: serving a data directory over HTTP, and the
-namespace tokens that let others use one namespace of it."""
+"""`treadle server` and `treadle token`: serving a data directory (or a Kubernetes
+cluster) over HTTP, and the namespace tokens that let others use one namespace of
+it."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..config import SERVER_ENV, TOKEN_ENV, resolve_home
+from ..api.objects import SYSTEM_NAMESPACE
+from ..config import KUBECONFIG_ENV, SERVER_ENV, TOKEN_ENV, host_path_allowed, resolve_home
 from ..errors import BadRequest
 from .app import app, handles_errors, out
 from .grid import Grid
 from .state import options
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from ..server.auth import TokenPolicy
     from ..server.tokens import TokenStore
 
@@ -47,6 +50,15 @@ def server_command(
     home: Annotated[
         str | None, typer.Option("--home", help="Data directory [env: TREADLE_HOME]")
     ] = None,
+    kube: Annotated[
+        bool,
+        typer.Option(
+            "--kube",
+            help="Serve the Kubernetes cluster of --kubeconfig [env: TREADLE_KUBECONFIG] "
+            "(in a pod: its own; else the default kubeconfig) instead of a data directory; "
+            "--kubeconfig alone means the same",
+        ),
+    ] = False,
     auth: Annotated[
         str,
         typer.Option(
@@ -65,8 +77,20 @@ def server_command(
     ] = None,
     controller: Annotated[
         bool,
-        typer.Option("--controller/--no-controller", help="Drive runs in this process"),
+        typer.Option(
+            "--controller/--no-controller",
+            help="Drive runs in this process (on a cluster: while it holds the cluster's "
+            "lease, standing by while another controller does)",
+        ),
     ] = True,
+    platform_kinds: Annotated[
+        bool,
+        typer.Option(
+            "--platform-kinds",
+            help="With --kube: the controller also runs Treadle's operators for the T9k "
+            "jobs and SimpleMLService, as `treadle controller --platform-kinds`",
+        ),
+    ] = False,
     allow_host_path: Annotated[
         bool,
         typer.Option(
@@ -77,44 +101,117 @@ def server_command(
     ] = False,
     log_level: Annotated[str, typer.Option("--log-level")] = "info",
 ) -> None:
-    """Serve the API and console of a data directory; drives its runs. Stops
-    gracefully on Ctrl-C or SIGTERM (running steps keep running)."""
-    from ..server import create_app
+    """Serve the API and console of a data directory (or, with --kube, of a Kubernetes
+    cluster); drives its runs. Stops gracefully on Ctrl-C or SIGTERM (running steps
+    keep running)."""
     from ..server.serve import make_server
 
     policy = POLICIES.get(auth)
     if policy is None:
         raise BadRequest(f'--auth "{auth}": use token or none')
+    on_cluster = kube or bool(options.kubeconfig)
+    if on_cluster and (home or options.home):
+        raise BadRequest(
+            "--home names a data directory; a server of a Kubernetes cluster (--kube, "
+            f"--kubeconfig or {KUBECONFIG_ENV}) has none: give one or the other"
+        )
+    if platform_kinds and not on_cluster:
+        raise BadRequest(
+            "--platform-kinds runs Treadle's operators of the platform's kinds on a "
+            "Kubernetes cluster: use it with --kube"
+        )
+    if platform_kinds and not controller:
+        raise BadRequest(
+            "--platform-kinds is the controller's: it does nothing with --no-controller"
+        )
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
-    data = resolve_home(home or options.home)
-    if allow_host_path:
-        data = dataclasses.replace(data, allow_host_path=True)
-    application = create_app(
-        data,
-        host=host,
-        token_policy=policy,
-        allowed_hosts=allowed_host or (),
-        run_controller=controller,
-    )
-    policy_state = application.state.treadle.auth
+    allowed = allowed_host or ()
     url = _url(host, port)
+    if on_cluster:
+        application, where, token_hint = _cluster_app(
+            host, policy, allowed, controller, platform_kinds, allow_host_path
+        )
+    else:
+        application, where, token_hint = _data_app(
+            url, home, host, policy, allowed, controller, allow_host_path
+        )
+    policy_state = application.state.treadle.auth
     server = make_server(
         application,
         host,
         port,
         log_level=log_level.lower(),
         on_started=lambda: _print_access(
-            url, data.token_file, policy_state.admin_token, policy_state.required
+            url, token_hint, policy_state.admin_token, policy_state.required
         ),
     )
-    out.print(f"Treadle server on {url}  (data: {data.root})")
+    out.print(f"Treadle server on {url}  ({where})", markup=False)
     server.run()
 
 
-def _print_access(url: str, token_file: Path, token: str | None, required: bool) -> None:
+def _data_app(
+    url: str,
+    home: str | None,
+    host: str,
+    policy: TokenPolicy,
+    allowed: Iterable[str],
+    controller: bool,
+    allow_host_path: bool,
+) -> tuple[FastAPI, str, str]:
+    """The server of a data directory, what it serves, and where the CLI finds its
+    admin token."""
+    from ..server import create_app
+
+    data = resolve_home(home or options.home)
+    if allow_host_path:
+        data = dataclasses.replace(data, allow_host_path=True)
+    application = create_app(
+        data, host=host, token_policy=policy, allowed_hosts=allowed, run_controller=controller
+    )
+    return (
+        application,
+        f"data: {data.root}",
+        f"in {data.token_file}; the CLI on this machine reads it "
+        f"({SERVER_ENV}={url} treadle …), elsewhere set {TOKEN_ENV}",
+    )
+
+
+def _cluster_app(
+    host: str,
+    policy: TokenPolicy,
+    allowed: Iterable[str],
+    controller: bool,
+    platform_kinds: bool,
+    allow_host_path: bool,
+) -> tuple[FastAPI, str, str]:
+    """The server of a cluster, what it serves, and where the CLI finds its admin
+    token: in the cluster, for whoever may read Secrets of treadle-system."""
+    from ..server import create_cluster_app
+    from ..server.tokens import ADMIN_SECRET
+
+    application = create_cluster_app(
+        options.kubeconfig,
+        host=host,
+        token_policy=policy,
+        allowed_hosts=allowed,
+        run_controller=controller,
+        platform_kinds=platform_kinds,
+        allow_host_path=allow_host_path or host_path_allowed(),
+    )
+    cluster = application.state.treadle.store.server
+    secret = f"{SYSTEM_NAMESPACE}/{ADMIN_SECRET}"
+    fetch = (
+        f"kubectl -n {SYSTEM_NAMESPACE} get secret {ADMIN_SECRET} "
+        "-o jsonpath='{.data.token}' | base64 -d"
+    )
+    hint = f"in Secret {secret} ({fetch}); the CLI sends it as --token or {TOKEN_ENV}"
+    return application, f"cluster: {cluster}", hint
+
+
+def _print_access(url: str, token_hint: str, token: str | None, required: bool) -> None:
     """How the owner gets in: the console's address with the admin token in it (the
     console keeps the token and drops it from the address bar), printed at every
-    start, and where the CLI finds the token."""
+    start, and where the CLI finds the token (`token_hint`)."""
     if not required:
         out.print(
             "[bold red]WARNING: --auth none: no token is asked for.[/bold red] Every program "
@@ -125,24 +222,32 @@ def _print_access(url: str, token_file: Path, token: str | None, required: bool)
         out.print(f"console: {url}/", markup=False)
         return
     out.print(f"console: {url}/?token={token}", markup=False)
-    out.print(
-        f"admin token: in {token_file}; the CLI on this machine reads it "
-        f"({SERVER_ENV}={url} treadle …), elsewhere set {TOKEN_ENV}",
-        markup=False,
-    )
+    out.print(f"admin token: {token_hint}", markup=False)
 
 
 @contextmanager
 def _token_store() -> Iterator[TokenStore]:
-    """The namespace tokens of the data directory, kept in its store."""
-    from ..client.embedded import EmbeddedClient
+    """The namespace tokens of the data directory, kept in its store, or with
+    --kubeconfig of the cluster, kept as its Secrets."""
     from ..server.tokens import TokenStore
 
     if options.server or os.environ.get(SERVER_ENV):
         raise BadRequest(
-            "tokens are kept in the server's data directory: run this on the server's "
-            f"machine, without --server / {SERVER_ENV}"
+            "tokens are kept where the server keeps its objects: run this on the server's "
+            f"machine with its data directory (--home), or with the cluster's --kubeconfig, "
+            f"without --server / {SERVER_ENV}"
         )
+    if options.kubeconfig:
+        from ..kube.store import KubeStore
+
+        store = KubeStore.from_kubeconfig(options.kubeconfig)
+        try:
+            yield TokenStore(store)
+        finally:
+            store.close()
+        return
+    from ..client.embedded import EmbeddedClient
+
     client = EmbeddedClient(resolve_home(options.home))
     try:
         yield TokenStore(client.store)

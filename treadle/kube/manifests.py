@@ -297,9 +297,13 @@ def controller(options: InstallOptions) -> list[Obj]:
 
 
 def server(options: InstallOptions) -> list[Obj]:
-    """The API and console, without a controller of their own."""
+    """The API and console of the cluster (`server --kube`, through the pod's
+    kubeconfig), without a controller of their own: the controller's Deployment
+    drives. Its admin token is the Secret `treadle-admin` of this namespace, made
+    by the first replica to start."""
     args = [
         "server",
+        "--kube",
         "--host",
         "0.0.0.0",
         "--port",
@@ -309,7 +313,13 @@ def server(options: InstallOptions) -> list[Obj]:
         "*",
     ]
     container = _container(
-        "server", options.image, args, ports=[{"name": "http", "containerPort": SERVER_PORT}]
+        "server",
+        options.image,
+        args,
+        ports=[{"name": "http", "containerPort": SERVER_PORT}],
+        # Ready once it answers and its store (the API server) does.
+        readinessProbe={"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 10},
+        livenessProbe={"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 20},
     )
     return [_deployment(SERVER, [container], []), _service(SERVER, 80, SERVER_PORT)]
 

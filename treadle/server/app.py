@@ -1,7 +1,9 @@
-"""The application factory: one data directory served over HTTP (docs/api.md).
+"""The application factories: one data directory, or one Kubernetes cluster,
+served over HTTP (docs/api.md, docs/kubernetes.md).
 
-`create_app(home, host=…)` opens the data directory's store and runtime, and on
-startup starts the controller in background threads (or keeps trying, every two
+`create_app(home, host=…)` opens the data directory's store and runtime;
+`create_cluster_app(kubeconfig, host=…)` connects to a cluster's API server. Either
+on startup starts the controller in background threads (or keeps trying, every two
 seconds, while another process drives runs) and a watch that feeds the step-duration
 metric. On shutdown it stops both; running steps keep running and are re-adopted by
 the next controller. Store calls block, so routes that make them are plain `def`
@@ -13,12 +15,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio.to_thread
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from ..api.policy import Policy
 from ..config import Home
+from ..controller.manager import Manager
+from ..localcluster.home import local_manager
 from .auth import AuthMiddleware, AuthPolicy, TokenPolicy
 from .bodies import ObjectBodies
 from .console import STATIC_DIR, Console
@@ -37,6 +43,9 @@ from .terminal import router as terminal_router
 from .triggers import router as triggers_router
 from .volumes import router as volumes_router
 from .webguard import HostPolicy, WebGuard
+
+if TYPE_CHECKING:
+    from .cluster import KubeServerClient
 
 THREADPOOL_SIZE = 64
 """Workers for blocking routes; streams do not use them."""
@@ -64,8 +73,62 @@ def create_app(
     home = home.ensure()
     client = ServerClient(home)
     auth = AuthPolicy.load(home, client.store, token_policy)
+    controller = (
+        ControllerRunner(lambda: local_manager(client.store, client.runtime, home))
+        if run_controller
+        else None
+    )
+    return _assemble(home, client, auth, controller, host, allowed_hosts, static_dir)
+
+
+def create_cluster_app(
+    kubeconfig: str | Path | None,
+    *,
+    host: str = "127.0.0.1",
+    token_policy: TokenPolicy = "required",
+    allowed_hosts: Iterable[str] = (),
+    run_controller: bool = True,
+    platform_kinds: bool = False,
+    allow_host_path: bool = False,
+    static_dir: Path | None = None,
+) -> FastAPI:
+    """The server of the Kubernetes cluster of `kubeconfig` (None: in-cluster, else
+    the default kubeconfig), as `create_app` serves a data directory. Its store is
+    the cluster's API server, its tokens are the cluster's Secrets (tokens.py);
+    with `run_controller` it runs the cluster's controller (`kube_manager`, with
+    Treadle's operators of the platform's kinds when `platform_kinds`), which
+    drives while it holds the cluster's lease and stands by while another does.
+    Raises BadRequest naming the kubeconfig when it cannot be used, StorageError
+    when the cluster cannot be reached."""
+    from ..kube.home import kube_manager
+    from .cluster import KubeServerClient
+
+    client = KubeServerClient.connect(kubeconfig, Policy(allow_host_path=allow_host_path))
+    try:
+        auth = AuthPolicy.for_cluster(client.store, token_policy)
+    except BaseException:
+        client.close()
+        raise
+
+    def manager() -> Manager:
+        return kube_manager(
+            kubeconfig, platform_kinds=platform_kinds, allow_host_path=allow_host_path
+        )
+
+    controller = ControllerRunner(manager) if run_controller else None
+    return _assemble(None, client, auth, controller, host, allowed_hosts, static_dir)
+
+
+def _assemble(
+    home: Home | None,
+    client: ServerClient | KubeServerClient,
+    auth: AuthPolicy,
+    controller: ControllerRunner | None,
+    host: str,
+    allowed_hosts: Iterable[str],
+    static_dir: Path | None,
+) -> FastAPI:
     hosts = HostPolicy.for_bind(host, allowed_hosts)
-    controller = ControllerRunner(client.store, client.runtime, home) if run_controller else None
 
     def controller_numbers() -> tuple[bool, int, int, float]:
         if controller is None:
@@ -136,4 +199,4 @@ def _stop(state: ServerState) -> None:
     state.client.close()
 
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_cluster_app"]

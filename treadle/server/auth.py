@@ -26,7 +26,13 @@ from ..config import Home
 from ..errors import TreadleError
 from ..store.base import Store
 from .refusal import ASGIApp, Message, Receive, Scope, Send, refuse
-from .tokens import TokenStore, ensure_admin_token, load_admin_token, same_token
+from .tokens import (
+    TokenStore,
+    cluster_admin_token,
+    ensure_admin_token,
+    load_admin_token,
+    same_token,
+)
 
 TokenPolicy = Literal["required", "none"]
 
@@ -86,6 +92,15 @@ class AuthPolicy:
         if policy == "none":
             return cls(False, load_admin_token(home), None)
         token, generated = ensure_admin_token(home)
+        return cls(True, token, TokenStore(store), generated=generated)
+
+    @classmethod
+    def for_cluster(cls, store: Store, policy: TokenPolicy = "required") -> AuthPolicy:
+        """The policy of a cluster's server: namespace tokens and the admin token
+        are Secrets of the cluster (tokens.py), so every replica answers alike."""
+        if policy == "none":
+            return cls(False, None, None)
+        token, generated = cluster_admin_token(store)
         return cls(True, token, TokenStore(store), generated=generated)
 
     def authenticate(self, token: str | None) -> Principal | None:

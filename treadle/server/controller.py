@@ -1,39 +1,42 @@
 """The controller a server runs in its own process, in background threads.
 
-One controller drives a data directory at a time (the lease). If another process
-holds it when the server starts (a `treadle controller`, a CLI-started one), the
-server serves the API anyway and tries to take over every `retry_seconds`, so runs
-are driven again as soon as that process stops. If the lease is lost later (a
-renewal failed, on a full disk say, or found another holder), the same: the Manager
-has stopped driving at once; this starts a fresh one that retries.
+One controller drives a data directory, or a cluster, at a time (the lease). If
+another process holds it when the server starts (a `treadle controller`, a
+CLI-started one, another replica on a cluster), the server serves the API anyway
+and tries to take over every `retry_seconds`, so runs are driven again as soon as
+that process stops. If the lease is lost later (a renewal failed, on a full disk
+say, or found another holder), the same: the Manager has stopped driving at once;
+this starts a fresh one that retries.
+
+What it drives is the factory's business (`local_manager` of a data directory,
+`kube_manager` of a cluster): this only starts, retries and stops what it makes.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
-from ..config import Home
 from ..controller.manager import Manager
 from ..errors import StorageError
-from ..localcluster.home import local_manager
-from ..runtime.base import Runtime
-from ..store.base import Store
 
 log = logging.getLogger("treadle.server")
 
 RETRY_SECONDS = 2.0
 
+ManagerFactory = Callable[[], Manager]
+"""A new, unstarted Manager of what the server serves."""
+
 
 class ControllerRunner:
-    """Starts a `Manager` in the background and keeps trying until it holds the lease."""
+    """Starts a `Manager` made by `make_manager` in the background and keeps trying
+    until it holds the lease; after a lost lease, a new one from the factory."""
 
     def __init__(
-        self, store: Store, runtime: Runtime, home: Home, *, retry_seconds: float = RETRY_SECONDS
+        self, make_manager: ManagerFactory, *, retry_seconds: float = RETRY_SECONDS
     ) -> None:
-        self._store = store
-        self._runtime = runtime
-        self._home = home
+        self._make_manager = make_manager
         self._retry = retry_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -57,8 +60,8 @@ class ControllerRunner:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop driving runs. Running steps keep running; the next controller on this
-        data directory re-adopts them."""
+        """Stop driving runs. Running steps keep running; the next controller of this
+        data directory (or cluster) re-adopts them."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
@@ -92,7 +95,7 @@ class ControllerRunner:
                 self._started = False
             try:
                 if manager is None:
-                    manager = self.manager = local_manager(self._store, self._runtime, self._home)
+                    manager = self.manager = self._make_manager()
                 started = manager.try_start()
             except StorageError as exc:
                 if str(exc) != self._trouble:
@@ -101,20 +104,21 @@ class ControllerRunner:
                 self._state = "waiting"
                 return
             except Exception:
-                log.exception("starting the controller failed; retrying")
-                started = False
+                log.exception("starting the controller failed; retrying every %g s", self._retry)
+                self._state = "waiting"
+                return
             self._trouble = None
             if started:
                 self._started = True
                 if self._state != "running":
-                    log.info("controller running on %s", self._home.root)
+                    log.info("controller running on %s", manager.home.root)
                 self._state = "running"
                 return
             if self._state != "waiting":
                 log.info(
                     "another process (%s) drives %s; retrying every %g s",
                     _holder(manager),
-                    self._home.root,
+                    manager.home.root,
                     self._retry,
                 )
             self._state = "waiting"
@@ -122,8 +126,9 @@ class ControllerRunner:
     @property
     def state(self) -> str:
         """`starting`, `running`, `waiting` (another process holds the lease, or the
-        data directory cannot be written), `stopped`. Not `running` from the moment
-        the controller stops driving (a lost lease), not from the next retry."""
+        data directory cannot be written, or the cluster cannot be reached),
+        `stopped`. Not `running` from the moment the controller stops driving (a
+        lost lease), not from the next retry."""
         manager = self.manager
         if self._state == "running" and (manager is None or not manager.running):
             return "waiting"
@@ -150,4 +155,4 @@ def _holder(manager: Manager | None) -> str:
         return "?"
 
 
-__all__ = ["RETRY_SECONDS", "ControllerRunner"]
+__all__ = ["RETRY_SECONDS", "ControllerRunner", "ManagerFactory"]

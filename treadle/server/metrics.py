@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -27,7 +27,7 @@ from prometheus_client.registry import Collector
 from ..api.objects import GROUP_VERSION
 from ..client.storeinfo import count_by_phase
 from ..errors import Gone
-from ..store.base import Obj, Store, current_resource_version
+from ..store.base import ChangeFeed, Obj, Store, WatchEvent, current_resource_version
 from .auth import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("treadle.server")
@@ -98,6 +98,13 @@ class Metrics:
         self._seen: dict[str, set[str]] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # A ChangeFeed's watch is polled here, so its timeout is how often the
+        # thread looks at `_stop`. Another store's (an API server's) holds a stream
+        # open that would be reopened at every timeout; it is followed without
+        # one, and `stop` closes it, which its iterator allows from any thread.
+        self._polled = isinstance(store, ChangeFeed)
+        self._events: Iterator[WatchEvent] | None = None
+        self._events_lock = threading.Lock()
 
     # -- steps ---------------------------------------------------------------------
 
@@ -110,8 +117,22 @@ class Metrics:
 
     def stop(self) -> None:
         self._stop.set()
+        with self._events_lock:
+            events = None if self._polled else self._events
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def _follow(self, since: str) -> Iterator[WatchEvent]:
+        events = self._store.watch("v1", "Pod", since=since, timeout=1.0 if self._polled else None)
+        with self._events_lock:
+            self._events = events
+        close = getattr(events, "close", None)
+        if not self._polled and close is not None and self._stop.is_set():
+            close()  # stopped while it was being opened
+        return events
 
     def _watch_steps(self) -> None:
         """Follow v1 Pods with the Store's per-kind watch, from a list's position.
@@ -122,7 +143,7 @@ class Metrics:
             try:
                 if since is None:
                     since = current_resource_version(self._store, "v1", "Pod")
-                for event in self._store.watch("v1", "Pod", since=since, timeout=1.0):
+                for event in self._follow(since):
                     since = event.resource_version
                     self.observe_pod(event.object, deleted=event.type == "DELETED")
                     if self._stop.is_set():

@@ -10,6 +10,11 @@ Deleting a namespace deletes every object in it (of every kind, cascading) and i
 Namespace object; it is refused with 409 while runs in it have not finished, unless
 `?force=true`, which stops them first. Volumes are data, not objects: they stay, and
 are deleted through the volumes API.
+
+On a Kubernetes cluster a namespace is its Namespace object, nothing else (the
+store creates one on first use), so only those are listed and found; deleting one
+stops its runs as above and leaves the rest to the cluster's namespace controller,
+which deletes what the namespace holds (its claims too).
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from ..api.objects import GROUP_VERSION
 from ..client import namespaces
 from ..client.base import Written, refuse_deleting_system_namespace
 from ..client.storeinfo import all_objects, kinds_in
-from ..errors import Conflict, NotFound
+from ..errors import BadRequest, Conflict, NotFound
 from ..store.base import Obj, current_resource_version
+from ..store.fields import object_filter
 from .auth import Principal
 from .bodies import OBJECT_BODY_DOC, object_body
 from .resources import (
@@ -66,7 +72,7 @@ def list_namespaces(
             params.resource_version,
             params.timeout_seconds,
         )
-    items = namespaces.all_namespaces(state.store, params.label_selector, params.field_selector)
+    items = _all(state, params.label_selector, params.field_selector)
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is not None and not principal.admin:
         items = [o for o in items if o["metadata"]["name"] == principal.namespace]
@@ -99,13 +105,31 @@ def create_namespace(
     return written(namespaces.shown(created), warnings, status_code=201)
 
 
+def _all(state: ServerState, label_selector: str | None, field_selector: str | None) -> list[Obj]:
+    if state.mode == "embedded":
+        return namespaces.all_namespaces(state.store, label_selector, field_selector)
+    matches = object_filter("v1", "Namespace", label_selector, field_selector)
+    found = (namespaces.shown(o) for o in all_objects(state.store, "v1", "Namespace", None))
+    return sorted((o for o in found if matches(o)), key=lambda o: o["metadata"]["name"])
+
+
+def _find(state: ServerState, name: str) -> Obj:
+    """The namespace as an object. Raises NotFound."""
+    if state.mode == "embedded":
+        return namespaces.find_namespace(state.store, name)
+    stored = namespaces.stored_namespace(state.store, name)
+    if stored is None:
+        raise NotFound(f'namespace "{name}" not found')
+    return namespaces.shown(stored)
+
+
 def _create(state: ServerState, doc: Obj, options: WriteOptions) -> Written:
     return state.client.create(doc, dry_run=options.dry_run, validation=options.validation)
 
 
 @router.get("/api/v1/namespaces/{name}", summary="Read a namespace")
 def read_namespace(name: str, state: ServerState = Depends(server_state)) -> Response:
-    return JSONResponse(namespaces.find_namespace(state.store, name))
+    return JSONResponse(_find(state, name))
 
 
 @router.put(
@@ -121,7 +145,7 @@ def replace_namespace(
 ) -> Response:
     doc = typed(body, _INFO)
     if namespaces.stored_namespace(state.store, name) is None:
-        namespaces.find_namespace(state.store, name)
+        _find(state, name)
         doc["metadata"] = {**doc["metadata"], "name": name}
         doc["metadata"].pop("resourceVersion", None)
         created, warnings = _create(state, doc, options)
@@ -142,7 +166,7 @@ def patch_namespace(
     state: ServerState = Depends(server_state),
 ) -> Response:
     if namespaces.stored_namespace(state.store, name) is None:
-        base = namespaces.find_namespace(state.store, name)
+        base = _find(state, name)
         base.pop("status", None)
         doc = typed(merge_patch(base, body if isinstance(body, dict) else {}), _INFO)
         doc["metadata"]["name"] = name
@@ -164,7 +188,7 @@ def delete_namespace(
     state: ServerState = Depends(server_state),
 ) -> Response:
     refuse_deleting_system_namespace(name)  # before its contents go
-    found = namespaces.find_namespace(state.store, name)
+    found = _find(state, name)
     unfinished = [
         r["metadata"]["name"]
         for r in all_objects(state.store, GROUP_VERSION, "WorkflowRun", name)
@@ -181,11 +205,26 @@ def delete_namespace(
             f'namespace "{name}" has {len(unfinished)} unfinished WorkflowRuns '
             f"({shown}{more}); stop them, or delete with ?force=true"
         )
-    delete_contents(state, name)
+    if state.mode == "embedded":
+        delete_contents(state, name)
+    else:
+        _stop_runs(state, name)
     stored = namespaces.stored_namespace(state.store, name)
     if stored is not None:
         state.client.delete(_INFO, None, name)
     return JSONResponse({**found, "status": {"phase": "Terminating"}})
+
+
+def _stop_runs(state: ServerState, namespace: str) -> None:
+    """Stop every unfinished run of `namespace`, before its Namespace object goes
+    and the cluster deletes the rest."""
+    for run in list(all_objects(state.store, GROUP_VERSION, "WorkflowRun", namespace)):
+        if (run.get("status") or {}).get("phase") in _FINAL:
+            continue
+        try:
+            state.client.stop_run(namespace, run["metadata"]["name"], "namespace deleted")
+        except (NotFound, BadRequest):
+            pass  # gone, or finished meanwhile
 
 
 def delete_contents(state: ServerState, namespace: str) -> None:

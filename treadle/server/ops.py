@@ -63,12 +63,14 @@ async def metrics(state: ServerState = Depends(server_state)) -> Response:
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/treadle/v1/info", summary="Version, mode, sandboxing and controller state")
+@router.get(
+    "/treadle/v1/info", summary="Version, mode (embedded or kubernetes), sandboxing and controller"
+)
 def info(state: ServerState = Depends(server_state)) -> Response:
     return JSONResponse(
         {
             "version": version(),
-            "mode": "embedded",
+            "mode": state.mode,
             "sandboxed": bool(getattr(state.client.runtime, "sandboxed", False)),
             "controller": state.controller_state(),
             "auth": "token" if state.auth.required else "none",

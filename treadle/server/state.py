@@ -1,24 +1,28 @@
-"""What one server holds: the data directory's store and runtime, the controller it
-drives, its auth policy and metrics, and the signal that it is shutting down."""
+"""What one server holds: the client of what it serves (a data directory's store and
+runtime, or a Kubernetes cluster's API server), the controller it drives, its auth
+policy and metrics, and the signal that it is shutting down."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from starlette.requests import HTTPConnection
 
 from ..client.embedded import EmbeddedClient
 from ..config import Home
-from ..store.base import Store
+from ..store.base import ChangeFeed, Store
 from .watchhub import WatchHubs
 
 if TYPE_CHECKING:
     from .auth import AuthPolicy
+    from .cluster import KubeServerClient
     from .controller import ControllerRunner
     from .metrics import Metrics
+
+Mode = Literal["embedded", "kubernetes"]
 
 
 class ServerClient(EmbeddedClient):
@@ -31,23 +35,32 @@ class ServerClient(EmbeddedClient):
 
 @dataclass
 class ServerState:
-    home: Home
-    client: ServerClient
+    home: Home | None
+    """The data directory served; None for a cluster, which has none."""
+    client: ServerClient | KubeServerClient
+    """`KubeServerClient` (a `KubeClient`) exactly when serving a cluster."""
     auth: AuthPolicy
     metrics: Metrics
     controller: ControllerRunner | None
     static_dir: Path
     closing: threading.Event = field(default_factory=threading.Event)
     """Set when the server starts shutting down: open streams and terminals end."""
-    hubs: WatchHubs = field(init=False)
-    """The shared store watches behind `?watch=true` streams."""
+    hubs: WatchHubs | None = field(init=False)
+    """The shared store watches behind `?watch=true` streams, where the store is a
+    ChangeFeed; None on a cluster, whose API server shares its watches itself
+    (watch.py)."""
 
     def __post_init__(self) -> None:
-        self.hubs = WatchHubs(self.client.store, self.closing)
+        store = self.client.store
+        self.hubs = WatchHubs(store, self.closing) if isinstance(store, ChangeFeed) else None
 
     @property
     def store(self) -> Store:
         return self.client.store
+
+    @property
+    def mode(self) -> Mode:
+        return "embedded" if self.home is not None else "kubernetes"
 
     def controller_state(self) -> str:
         """`running` (this server drives runs), `waiting` (another process does; we
@@ -63,4 +76,4 @@ def server_state(conn: HTTPConnection) -> ServerState:
     return state
 
 
-__all__ = ["ServerClient", "ServerState", "server_state"]
+__all__ = ["Mode", "ServerClient", "ServerState", "server_state"]

@@ -33,9 +33,18 @@ _REASONS = {
     415: "UnsupportedMediaType",
     422: "Invalid",
     500: "InternalError",
+    501: "NotImplemented",
     503: "ServiceUnavailable",
     507: "InsufficientStorage",
 }
+
+
+class NotOnThisHome(TreadleError):
+    """What the API offers in one home only (the embedded home's volume files on a
+    cluster, say): 501, with a message naming why and what to use instead."""
+
+    http_status = 501
+    reason = "NotImplemented"
 
 
 class JSONResponse(Response):
@@ -159,6 +168,7 @@ def install_error_handlers(app: FastAPI, not_found: Any = None) -> None:
 
 __all__ = [
     "JSONResponse",
+    "NotOnThisHome",
     "error_body",
     "error_response",
     "install_error_handlers",

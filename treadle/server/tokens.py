@@ -1,20 +1,27 @@
-"""API tokens: the admin token of a data directory, and namespace tokens.
+"""API tokens: the admin token of a data directory or cluster, and namespace tokens.
 
-The admin token lives in `home.token_file` (mode 600), generated on the first start
-that needs one. Namespace tokens (`treadle token create NS --read|--write`) are kept
-through the Store, as Secrets of the reserved namespace `treadle-system`
-(core/tokens.py has their shape), so a cluster's API server can keep them as it
-keeps its own. Only a SHA-256 digest of each is kept, so reading the store does not
-reveal a token. A token is shown once, when it is created.
+A data directory's admin token lives in `home.token_file` (mode 600), generated on
+the first start that needs one. A cluster's (`treadle server --kube`, which may run
+as a Deployment with no disk of its own) lives in the Secret
+`treadle-system/treadle-admin`, made by the first server to start: made only if
+absent, so replicas starting together agree on one token. Namespace tokens
+(`treadle token create NS --read|--write`) are kept through the Store, as Secrets
+of the reserved namespace `treadle-system` (core/tokens.py has their shape), so a
+cluster's API server can keep them as it keeps its own. Only a SHA-256 digest of
+each is kept, so reading the store does not reveal a token. A token is shown once,
+when it is created.
 
 Who may read those Secrets: the admin token may, through the API like any Secret
 (they hold digests only, and its holder owns the data directory anyway). A
 namespace token may not: it is confined to its namespace, and none is made for
-the reserved one.
+the reserved one. On a cluster, whoever may read Secrets of `treadle-system` may
+read the admin token's, and so is the server's admin.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import builtins
 import hmac
 import os
@@ -33,8 +40,13 @@ from ..core.tokens import (
     token_record,
     token_secret,
 )
-from ..errors import FieldError, NotFound, ValidationError
+from ..errors import AlreadyExists, FieldError, NotFound, StorageError, ValidationError
 from ..store.base import Obj, Store
+
+ADMIN_SECRET = "treadle-admin"
+"""The Secret of `SYSTEM_NAMESPACE` that keeps a cluster's admin token."""
+ADMIN_SECRET_TYPE = "treadle.dev/admin-token"
+ADMIN_KEY = "token"
 
 
 def load_admin_token(home: Home) -> str | None:
@@ -64,6 +76,51 @@ def ensure_admin_token(home: Home) -> tuple[str, bool]:
     with os.fdopen(fd, "w") as f:
         f.write(token + "\n")
     return token, True
+
+
+def cluster_admin_token(store: Store) -> tuple[str, bool]:
+    """The admin token of the cluster `store` is on, its Secret created if missing;
+    the flag says it was created just now. Raises StorageError when the Secret is
+    there but holds no token."""
+    try:
+        return _admin_token_of(store.get("v1", "Secret", SYSTEM_NAMESPACE, ADMIN_SECRET)), False
+    except NotFound:
+        pass
+    token = secrets.token_urlsafe(32)
+    try:
+        store.create(admin_secret(token))
+    except AlreadyExists:
+        # Another replica made it first: its token is the one.
+        secret = store.get("v1", "Secret", SYSTEM_NAMESPACE, ADMIN_SECRET)
+        return _admin_token_of(secret), False
+    return token, True
+
+
+def admin_secret(token: str) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": ADMIN_SECRET_TYPE,
+        "metadata": {
+            "name": ADMIN_SECRET,
+            "namespace": SYSTEM_NAMESPACE,
+            "labels": {"app.kubernetes.io/managed-by": "treadle"},
+        },
+        "data": {ADMIN_KEY: base64.b64encode(token.encode()).decode()},
+    }
+
+
+def _admin_token_of(secret: Obj) -> str:
+    try:
+        token = base64.b64decode((secret.get("data") or {})[ADMIN_KEY], validate=True).decode()
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        token = ""
+    if not token.strip():
+        raise StorageError(
+            f"Secret {SYSTEM_NAMESPACE}/{ADMIN_SECRET} holds no admin token (data.{ADMIN_KEY}):"
+            " delete it, and the next server to start makes a new one"
+        )
+    return token.strip()
 
 
 def same_token(given: str, expected: str) -> bool:
@@ -151,9 +208,12 @@ class TokenStore:
 
 
 __all__ = [
+    "ADMIN_SECRET",
     "Access",
     "NamespaceToken",
     "TokenStore",
+    "admin_secret",
+    "cluster_admin_token",
     "ensure_admin_token",
     "load_admin_token",
     "same_token",

@@ -18,7 +18,8 @@ listener deletes its pending events.
 Headers keep every value, under their canonical names (`X-Github-Event`), as the
 platform's Go listener sees them. Bad JSON (or none) is 400, a body over
 `MAX_EVENT_BYTES` 413, any method but POST 405, an unknown listener 404; none of
-these stores anything.
+these stores anything. A store with no `ListenerEvent` kind (a Kubernetes cluster,
+where Treadle installs no CRD for it) cannot queue events: 501, saying so.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from ..api.objects import label_value, owner_reference
 from ..errors import BadRequest, NotFound, TreadleError
 from ..store.base import Obj, Store
 from .state import ServerState, server_state
-from .status import status_response
+from .status import NotOnThisHome, status_response
 
 EVENT_API_VERSION = "treadle.dev/v1alpha1"
 EVENT_KIND = "ListenerEvent"
@@ -92,12 +93,21 @@ def event_object(
 def queue_event(
     store: Store, namespace: str, listener: str, body: Any, headers: dict[str, list[str]]
 ) -> Obj:
-    """Store the event durably. Raises NotFound for an unknown listener."""
+    """Store the event durably. Raises NotFound for an unknown listener,
+    NotOnThisHome where the store has no kind to queue events in."""
     try:
         owner = store.get(LISTENER_API_VERSION, "EventListener", namespace, listener)
     except NotFound:
         raise NotFound(f'EventListener "{namespace}/{listener}" not found') from None
-    return store.create(event_object(owner, body, headers))
+    try:
+        return store.create(event_object(owner, body, headers))
+    except NotFound as exc:
+        # The listener was just read, so what is missing is the events' kind.
+        raise NotOnThisHome(
+            f"this server cannot queue events for EventListener {namespace}/{listener}: "
+            f"its store has no {EVENT_KIND} kind ({EVENT_API_VERSION}), in which events "
+            f"wait for the trigger controller ({exc})"
+        ) from None
 
 
 def _no_constants(name: str) -> Any:

@@ -6,6 +6,10 @@ paths, backslashes, NUL bytes and symlinks that lead outside the volume are refu
 with 400. Every file operation works from fds of the volume's directories (see
 `client/volumes.py`), so swapping a path for a symlink while a request runs cannot
 make it read or write anything outside; such races end in 4xx errors.
+
+A server of a Kubernetes cluster has no such directories: a volume there is a
+PersistentVolumeClaim on the cluster's storage, whose files the server cannot
+reach. Every route here then answers 501, saying where claims are instead.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from starlette.responses import Response, StreamingResponse
 
 from ..client.volumes import OpenFile, Volumes
 from .state import ServerState, server_state
-from .status import JSONResponse
+from .status import JSONResponse, NotOnThisHome
 
 CHUNK = 1 << 16
 """Bytes read from a file per chunk of a download."""
@@ -32,23 +36,37 @@ ONE = VOLUMES + "/{name}"
 router = APIRouter(tags=["volumes"])
 
 
+def _volumes(state: ServerState, namespace: str) -> Volumes:
+    """The data directory's volumes; on a cluster, 501."""
+    if state.home is None:
+        raise NotOnThisHome(
+            "on a Kubernetes cluster a volume is a PersistentVolumeClaim on the cluster's "
+            "storage, and this server does not reach its files: the claims are at "
+            f"/api/v1/namespaces/{namespace}/persistentvolumeclaims; reach their files "
+            "from a pod that mounts them (a run's step, or kubectl cp)"
+        )
+    return Volumes(state.home)
+
+
 @router.get(VOLUMES, summary="List volumes")
 def list_volumes(namespace: str, state: ServerState = Depends(server_state)) -> Response:
-    return JSONResponse({"items": Volumes(state.home).in_namespace(namespace)})
+    return JSONResponse({"items": _volumes(state, namespace).in_namespace(namespace)})
 
 
 @router.post(VOLUMES, status_code=201, summary='Create a volume: body {"name": "x"}')
 def create_volume(
     namespace: str, body: dict[str, Any] = Body(...), state: ServerState = Depends(server_state)
 ) -> Response:
-    return JSONResponse(Volumes(state.home).create(namespace, body.get("name")), status_code=201)
+    return JSONResponse(
+        _volumes(state, namespace).create(namespace, body.get("name")), status_code=201
+    )
 
 
 @router.delete(ONE, summary="Delete a volume and all its files")
 def delete_volume(
     namespace: str, name: str, state: ServerState = Depends(server_state)
 ) -> Response:
-    Volumes(state.home).delete(namespace, name)
+    _volumes(state, namespace).delete(namespace, name)
     return JSONResponse(
         {
             "kind": "Status",
@@ -68,7 +86,7 @@ def read_path(
     download: bool = Query(False, description="ask the browser to save the file"),
     state: ServerState = Depends(server_state),
 ) -> Response:
-    found = Volumes(state.home).read(namespace, name, path)
+    found = _volumes(state, namespace).read(namespace, name, path)
     if not isinstance(found, OpenFile):
         return JSONResponse({"items": found})
     disposition = "attachment" if download else "inline"
@@ -115,7 +133,7 @@ async def write_file(
     request: Request,
     state: ServerState = Depends(server_state),
 ) -> Response:
-    upload = await run_in_threadpool(Volumes(state.home).upload, namespace, name, path)
+    upload = await run_in_threadpool(_volumes(state, namespace).upload, namespace, name, path)
     try:
         async for chunk in request.stream():
             await run_in_threadpool(upload.write, chunk)
@@ -130,7 +148,7 @@ async def write_file(
 def delete_path(
     namespace: str, name: str, path: str, state: ServerState = Depends(server_state)
 ) -> Response:
-    Volumes(state.home).remove(namespace, name, path)
+    _volumes(state, namespace).remove(namespace, name, path)
     return JSONResponse(
         {
             "kind": "Status",

@@ -16,7 +16,8 @@ resourceVersion. What it needs beyond the Store contract is order: it keeps chan
 sorted by resourceVersion and serves "everything after N" from memory, which only
 a `ChangeFeed`'s numbered resourceVersions allow (the embedded store's, which the
 server's HTTP API also hands out as numbers). `WatchHubs` refuses any other store
-with a TypeError rather than misorder changes.
+with a TypeError rather than misorder changes; the server of a Kubernetes cluster
+makes none, and watches the API server once per stream instead (watch.py).
 """
 
 from __future__ import annotations
