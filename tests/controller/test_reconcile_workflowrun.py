@@ -143,7 +143,8 @@ POD_RUNS = [
     Case(
         "a-started-pod-run-creates-its-pod-owned-by-it",
         run(BY_REF, started(POD)),
-        status={"phase": "Running", "podName": "r-pod", "message": "pod created"},
+        # Judged as created, in the same write: its steps wait.
+        status=running_pod("pod Pending", ("a", "Waiting"), ("b", "Waiting")),
         created={
             "Pod r-pod": {
                 "metadata": {"namespace": "default", **OWNER},

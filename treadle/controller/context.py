@@ -64,6 +64,10 @@ class Context:
     kind is watched from a list taken no earlier than the call, so an object
     created after it is seen. Idempotent and cheap once the kind is watched."""
     cluster: Cluster = field(default_factory=AnyKind)
+    pulls_images: bool = False
+    """Whether the nodes that run pods pull their images (a cluster's kubelets do);
+    where they do not (the embedded home runs each command on this host), a run
+    of images says so once, as it starts (its handler's `notes`)."""
     impersonate: Callable[[str, str], Store] | None = None
     """`impersonate(namespace, service_account)`: the store as that account may use
     it, where the cluster can tell accounts apart (Kubernetes); None where it cannot

@@ -11,6 +11,10 @@ kind and lists it again when the store says Gone (or the watch fails); an operat
 object that list no longer shows was deleted in the gap, and its operator is told so
 (`Operator.deleted`), as an informer tells of a DeletedFinalStateUnknown.
 
+Where each read is a request (an API server), the Manager may be given a `Cache`:
+reconcilers then read and write through it, and every list and change its watches
+see is handed to it before any key is queued for it, as informers feed a lister.
+
 One Manager per data directory drives runs (the lease says which); everything else
 (CLI, console) only writes objects and reads status. The moment the lease may no
 longer be held (a renewal failed, say on a full disk, or found another holder), the
@@ -28,13 +32,13 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from ..api.objects import GROUP_VERSION, controller_of
 from ..config import Home
 from ..errors import Gone, LeaseLost, StorageError
 from ..runtime.base import Runtime
-from ..store.base import ChangeFeed, Obj, Store
+from ..store.base import ChangeFeed, Obj, Store, WatchEvent
 from .context import AnyKind, Cluster, Context, utcnow
 from .fence import FencedRuntime, FencedStore
 from .leader import CONTROLLER_LEASE, HELD_FRACTION, LEASE_NAMESPACE, LeaderLease
@@ -44,9 +48,9 @@ from .workflowrun import reconcile_run
 log = logging.getLogger("treadle.controller")
 
 WORKERS = 3
-"""Reconcile threads: a slow pass over one run (a DAG of a thousand nodes, a step's
-events) must not hold up a pod that just finished. The queue never hands one key to
-two workers at once."""
+"""Reconcile threads, unless the Manager is given another number: a slow pass over
+one run (a DAG of a thousand nodes, a step's events) must not hold up a pod that
+just finished. The queue never hands one key to two workers at once."""
 LEASE_TTL = 15.0
 RENEW_EVERY = 5.0
 STOP_JOIN_SECONDS = 5.0
@@ -83,6 +87,21 @@ REMOTE_WATCH_IDLE = 60.0
 request; `stop` closes such watches at once."""
 
 
+class Cache(Store, Protocol):
+    """A store whose reads may be answered from what the Manager's lists and watches
+    have seen (a store over the network, where each read is a request). The
+    Manager hands each list and change to it before it queues a key for them, so
+    that a reconcile never reads older than the change that woke it."""
+
+    def listed(self, api_version: str, kind: str, items: list[Obj], resource_version: str) -> None:
+        """Every object of a kind, as a list at `resource_version` showed them."""
+        ...
+
+    def changed(self, api_version: str, kind: str, event: WatchEvent) -> None:
+        """One change of a listed kind, in the order its watch delivered them."""
+        ...
+
+
 def _close(events: object) -> None:
     close = getattr(events, "close", None)
     if close is not None:
@@ -105,6 +124,11 @@ class Manager:
         impersonate: Callable[[str, str], Store] | None = None,
         lease: tuple[str, str] = (LEASE_NAMESPACE, CONTROLLER_LEASE),
         runs: bool = True,
+        cache: Cache | None = None,
+        watch_also: Iterable[GroupKind] = (),
+        workers: int = WORKERS,
+        closes: Iterable[Callable[[], None]] = (),
+        pulls_images: bool = False,
     ) -> None:
         """`operators` are built on the fenced Context, in order; `cluster` says what
         the cluster can run (default: every kind); `holder_gone` lets a dead holder's
@@ -112,20 +136,28 @@ class Manager:
         `impersonate` gives the store as a run's service account (Context.store_as);
         `lease` is the (namespace, name) of the Lease held, the controller's unless
         said; `runs`: reconcile WorkflowRuns (a node agent runs only its pods, and
-        holds a lease of its own)."""
+        holds a lease of its own); `cache`: what reconcilers and operators read and
+        write through instead of `store`, fed by the watches (the lease and the
+        watches themselves use `store`); `watch_also`: kinds watched from the start
+        though nothing here reconciles them, so that the cache holds them;
+        `workers`: reconcile threads; `closes`: called by `stop` once the store
+        is closed (what was opened for this Manager alone); `pulls_images`: the
+        nodes that run pods pull their images (Context.pulls_images)."""
         from ..controller.queue import WorkQueue
 
         self.store = store
         self.runtime = runtime
         self.home = home
         self.queue = WorkQueue()
+        self._cache = cache
         self.ctx = Context(
-            FencedStore(store, self._check_lease),
+            FencedStore(store if cache is None else cache, self._check_lease),
             FencedRuntime(runtime, self._check_lease),
             home,
             clock,
             enqueue=self._want,
             cluster=cluster if cluster is not None else AnyKind(),
+            pulls_images=pulls_images,
             watch_kind=self._watch_kind,
             impersonate=(
                 None
@@ -156,6 +188,9 @@ class Manager:
         self._threads: list[threading.Thread] = []
         self.reconciles = 0
         self._owns_store = owns_store
+        self._watch_also = list(watch_also)
+        self._workers = workers
+        self._closes = list(closes)
         self.reconcile_seconds = 0.0
         self.lost: str | None = None
         """Why this Manager stopped driving without being asked to, once it has."""
@@ -204,7 +239,7 @@ class Manager:
                 (self._watch_loop, f"watch-{kind}", (api_version, kind, rv))
                 for (api_version, kind), rv in positions.items()
             ),
-            *((self._work_loop, f"work-{i}", ()) for i in range(WORKERS)),
+            *((self._work_loop, f"work-{i}", ()) for i in range(self._workers)),
             (self._lease_loop, "lease", ()),
             *((body, name, (self._stop,)) for op in self.operators for name, body in op.loops()),
         ]
@@ -258,8 +293,14 @@ class Manager:
                 self._let_go()
         finally:
             self.lease.close()
-            if self._owns_store:
-                self.store.close()
+            try:
+                if self._cache is not None:
+                    self._cache.close()
+                if self._owns_store:
+                    self.store.close()
+            finally:
+                for close in self._closes:
+                    close()
 
     def request_stop(self) -> None:
         """Ask every loop to end soon; `stop` then finishes the shutdown."""
@@ -312,7 +353,7 @@ class Manager:
         """WorkflowRuns (and so child runs), every kind of the operators, and Pods,
         which runs create; kinds known only at run time join by `_watch_kind`."""
         runs = [WORKFLOW_RUN] if self._runs else []
-        kinds = [*runs, *(k for op in self.operators for k in op.kinds), POD]
+        kinds = [*runs, *(k for op in self.operators for k in op.kinds), POD, *self._watch_also]
         return list(dict.fromkeys(kinds))
 
     def _resync(self) -> dict[GroupKind, str]:
@@ -332,6 +373,7 @@ class Manager:
         token = None
         wanted: dict[Key, None] = {}
         listed: dict[tuple[str, str], str] = {}
+        items: list[Obj] = []
         while True:
             page = self.store.list(api_version, kind, None, limit=500, continue_token=token)
             position = page.resource_version if position is None else position
@@ -339,9 +381,14 @@ class Manager:
                 if everything or not _finished(obj):
                     wanted.update(dict.fromkeys(self._keys_for(obj)))
                 listed[_name_of(obj)] = _uid_of(obj)
+            if self._cache is not None:
+                items += page.items
             token = page.continue_token
             if not token:
                 break
+        if self._cache is not None:
+            # The pages after the first were read at the first one's position.
+            self._cache.listed(api_version, kind, items, position)
         if self._operator_of(api_version, kind) is not None:
             before = self._seen.get((api_version, kind), {})
             for (namespace, name), uid in before.items():
@@ -415,6 +462,8 @@ class Manager:
                 try:
                     for event in events:
                         since = event.resource_version
+                        if self._cache is not None:
+                            self._cache.changed(api_version, kind, event)
                         self._follow(api_version, kind, event.type, event.object)
                         self._enqueue_for(event.object)
                         if self._stop.is_set():

@@ -172,20 +172,27 @@ class PodHandler:
         meta = run["metadata"]
         namespace = meta.get("namespace", "default")
         name = pod_name(meta["name"])
-        try:
-            pod = ctx.store.get("v1", "Pod", namespace, name)
-        except NotFound:
-            if (run.get("status") or {}).get("podName"):
+        made = not (run.get("status") or {}).get("podName")
+        if made:
+            # No pod recorded yet: created at once rather than looked for first (a
+            # store over the network is asked once), and judged below as created,
+            # so the run's status is written once, not "created" and then its steps.
+            pod = self._create(ctx, run, template)
+        else:
+            try:
+                pod = ctx.store.get("v1", "Pod", namespace, name)
+            except NotFound:
                 return Outcome(
                     phase="Failed", reason="PodDeleted", message=f'pod "{name}" was deleted'
                 )
-            return self._create(ctx, run, template)
         if not _is_ours(pod, run):
             return Outcome(
                 phase="Failed",
                 reason="PodConflict",
                 message=f'pod "{name}" exists and belongs to another run',
             )
+        if made:
+            ctx.event(run, "PodCreated", f'created pod "{name}"')
         seq = template.effective_type == "SeqPod"
         steps = steps_of(pod, template)
         before = WorkflowRunStatus.model_validate(run.get("status") or {}).steps
@@ -208,17 +215,18 @@ class PodHandler:
         )
         return Outcome(status, message=message)
 
-    def _create(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> Outcome:
+    def _create(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> Obj:
+        """The run's pod, created; or as it is, if it exists already (created by a
+        pass whose status write did not land, or someone else's)."""
         spec = WorkflowRunSpec.model_validate(run.get("spec") or {})
         params = {p.name: p.value for p in spec.params}
         pod = build_pod(run, template, params, spec.workspaces)
         pod["metadata"]["ownerReferences"] = [owner_reference(run)]
         try:
-            ctx.store.create(pod)
+            return ctx.store.create(pod)
         except AlreadyExists:
-            pass
-        ctx.event(run, "PodCreated", f'created pod "{pod["metadata"]["name"]}"')
-        return Outcome(WorkflowRunStatus(pod_name=pod["metadata"]["name"]), message="pod created")
+            meta = pod["metadata"]
+            return ctx.store.get("v1", "Pod", meta.get("namespace"), meta["name"])
 
     def stop(self, ctx: Context, run: Obj, template: WorkflowTemplateSpec) -> None:
         stop_pod(

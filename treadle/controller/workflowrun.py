@@ -119,7 +119,9 @@ def _start(ctx: Context, run: Obj) -> float | None:
     _store_status(ctx, run, status)
     source = spec.workflow_template_ref or "an embedded template"
     ctx.event(run, "Started", f"{type_} run of {source} started")
-    for note in handler.notes(template):
+    # What the embedded home does otherwise than a cluster (its only notes): on a
+    # cluster they would be untrue.
+    for note in [] if ctx.pulls_images else handler.notes(template):
         ctx.event(run, "Note", note)
     _record_param_warnings(ctx, run, spec, template, undeclared)
     return 0.0

@@ -105,7 +105,10 @@ class _Reader:
             response = self._response
         if response is not None:
             # Wakes the reader from its blocking read of the stream.
-            response.shutdown()
+            try:
+                response.shutdown()
+            except OSError:
+                pass  # the stream closed meanwhile: the reader is waking anyway
 
     def run(self) -> None:
         try:

@@ -1,9 +1,11 @@
 """The Kubernetes home assembled: the workflow controller on a cluster's API server.
 
-The same Manager and reconcilers as the embedded home, on a KubeStore. The
-cluster's own kubelets, Job controller and garbage collector do what the embedded
-operators do on one machine; Treadle's operators for the platform's kinds (the T9k
-jobs, SimpleMLService) run only where Treadle installed those kinds' CRDs
+The same Manager and reconcilers as the embedded home, on a KubeStore, read
+through a cache its watches keep (cache.py): on an API server every read is a
+request, and a reconcile reads on every pass. The cluster's own kubelets, Job
+controller and garbage collector do what the embedded operators do on one
+machine; Treadle's operators for the platform's kinds (the T9k jobs,
+SimpleMLService) run only where Treadle installed those kinds' CRDs
 (`treadle install --kube --platform-kinds`), never beside the platform's own.
 """
 
@@ -13,15 +15,28 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..api.objects import GROUP_VERSION
 from ..config import Home
 from ..controller.manager import Manager
 from ..controller.operator import OperatorFactory
 from ..errors import BadRequest, Forbidden, NotFound
 from ..runtime.base import LogLine, PodObservation, PodPlan
 from ..store.base import Store
+from .cache import ObjectCache
 from .claims import ClaimMaker
 from .connect import api_client
 from .store import KubeStore
+
+WORKERS = 8
+"""Reconcile threads of the cluster's controller. A pass spends most of its time
+waiting on the API server for its writes, not on this process's CPU: with the
+embedded home's three, the last of 200 runs created one after another got its pod
+one to three seconds after its create (bench/kube_pods.py, 2 cores); with eight,
+within a few tenths of a second."""
+
+WATCHED_FOR_READS = ((GROUP_VERSION, "WorkflowTemplate"),)
+"""Kinds the controller only reads, watched so that its cache holds them: every run
+reads its template when it starts."""
 
 
 class ClusterKinds:
@@ -125,8 +140,10 @@ def kube_manager(
 ) -> Manager:
     """The controller of the cluster of `kubeconfig` (None: in-cluster, or the
     default kubeconfig). It holds the Lease `treadle-system/controller` on the API
-    server, so of several replicas one drives and the others wait."""
+    server, so of several replicas one drives and the others wait. Stopping it
+    closes its connections, those it opened as runs' service accounts too."""
     store = KubeStore(api_client(kubeconfig))
+    cache = ObjectCache(store)
     impersonation = Impersonation(kubeconfig)
     # The Home names the installation in messages and carries the admission policy;
     # nothing of it is on this machine's disk.
@@ -139,5 +156,11 @@ def kube_manager(
         cluster=ClusterKinds(store),
         owns_store=True,
         holder=holder,
-        impersonate=impersonation,
+        # What a run creates as its account is read back from the cache as well.
+        impersonate=lambda ns, account: cache.writing_through(impersonation(ns, account)),
+        cache=cache,
+        watch_also=WATCHED_FOR_READS,
+        workers=WORKERS,
+        closes=(impersonation.close,),
+        pulls_images=True,
     )

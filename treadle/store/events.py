@@ -63,18 +63,21 @@ def record_event(
     name = event_name(obj, reason, message, type)
     namespace = meta.get("namespace") or "default"
     for _ in range(_ATTEMPTS):
+        # Created first: a name is one (object, reason, message), so most events are
+        # new, and a store over the network is asked once instead of twice.
+        try:
+            return store.create(
+                {
+                    **_new_event(obj, name, namespace, reason, message, type, component, stamp),
+                    "eventTime": moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                }
+            )
+        except AlreadyExists:
+            pass  # recorded before: count it
         try:
             existing = store.get("v1", "Event", namespace, name)
         except NotFound:
-            try:
-                return store.create(
-                    {
-                        **_new_event(obj, name, namespace, reason, message, type, component, stamp),
-                        "eventTime": moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                    }
-                )
-            except AlreadyExists:
-                continue  # recorded meanwhile by someone else: count it
+            continue  # deleted meanwhile: record it anew
         existing["count"] = int(existing.get("count", 1)) + 1
         existing["lastTimestamp"] = stamp
         try:
