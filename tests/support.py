@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -167,3 +169,22 @@ class Engine:
         for uid in self.client.runtime.units():
             self.client.runtime.remove(uid)
         self.client.close()
+
+
+def read_until(ws: ClientConnection, marker: bytes, timeout: float = 15) -> bytes:
+    """What a terminal's WebSocket sends until `marker` has come (binary and text
+    frames joined)."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker not in seen:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"{marker!r} never came; got {seen!r}")
+        try:
+            frame = ws.recv(timeout=remaining)
+        except TimeoutError:
+            continue
+        except ConnectionClosed as closed:
+            raise AssertionError(f"closed ({closed}) before {marker!r}; got {seen!r}") from None
+        seen += frame if isinstance(frame, bytes) else frame.encode()
+    return seen

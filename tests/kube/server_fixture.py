@@ -6,21 +6,19 @@ from __future__ import annotations
 
 import os
 import re
-import select
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from tests.kube.node_fixture import stop_node_process
-from tests.kube.workflow_fixture import treadle_argv
+from tests.kube.workflow_fixture import await_line, treadle_argv
 from tests.kube_cluster import KubeCluster
 from tests.support import free_port
 
-START_SECONDS = 60.0
+CONSOLE_LINE = re.compile(r"console: (http://\S+)/\?token=(\S+)$")
 _OWN_ENV = ("TREADLE_KUBECONFIG", "TREADLE_SERVER", "TREADLE_TOKEN", "TREADLE_HOME")
 
 
@@ -70,22 +68,5 @@ def start_server(cluster: KubeCluster, log: Path, *extra: str) -> KubeServer:
 
 def run_server(argv: list[str], env: dict[str, str], log: Path) -> KubeServer:
     """The server `argv` starts, once it prints the console's address."""
-    with open(log, "ab") as err:
-        process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL, text=True, env=env
-        )
-    assert process.stdout is not None
-    deadline = time.monotonic() + START_SECONDS
-    while True:
-        left = deadline - time.monotonic()
-        readable, _, _ = select.select([process.stdout], [], [], max(0.0, left))
-        if not readable:
-            stop_node_process(process)
-            raise RuntimeError(f"the server did not start:\n{log.read_text()[-3000:]}")
-        line = process.stdout.readline()
-        if not line:
-            process.wait()
-            raise RuntimeError(f"the server exited:\n{log.read_text()[-3000:]}")
-        found = re.match(r"console: (http://\S+)/\?token=(\S+)$", line.strip())
-        if found:
-            return KubeServer(process, found[1], found[2], log)
+    process, found = await_line(argv, log, "the server", lambda line: CONSOLE_LINE.match(line), env)
+    return KubeServer(process, found[1], found[2], log)

@@ -18,6 +18,7 @@ from tests.kube.server_fixture import KubeServer, start_server
 from tests.kube.sleeping_run import NOTE, SleepingRun, start_sleeping_run, stop_run, wait_for_note
 from tests.kube.workflow_fixture import API, Controller, finished, kubectl_apply
 from tests.kube_cluster import KubeCluster
+from tests.support import read_until
 from treadle.errors import BadRequest, Forbidden, NotFound
 from treadle.kube.connect import api_client
 from treadle.kube.podexec import STDERR, STDOUT, PodExec, exit_code_of
@@ -158,31 +159,14 @@ def exec_url(server: KubeServer, ns: str, name: str, **query: str) -> str:
     )
 
 
-def read_until(ws: websockets.sync.client.ClientConnection, marker: bytes) -> bytes:
-    seen = b""
-    deadline = time.monotonic() + READ_SECONDS
-    while marker not in seen:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise AssertionError(f"{marker!r} never came; got {seen!r}")
-        try:
-            frame = ws.recv(timeout=remaining)
-        except TimeoutError:
-            continue
-        except ConnectionClosed as closed:
-            raise AssertionError(f"closed ({closed}) before {marker!r}; got {seen!r}") from None
-        seen += frame if isinstance(frame, bytes) else frame.encode()
-    return seen
-
-
 def test_the_terminal_runs_commands_in_the_steps_pod(
     kube_server: KubeServer, sleeping: SleepingRun
 ) -> None:
     url = exec_url(kube_server, sleeping.namespace, sleeping.run, step="main")
     with websockets.sync.client.connect(url) as ws:
         ws.send(b"echo $((6*7))x; cat /t9k/results/note; echo\n")
-        read_until(ws, b"42x")
-        read_until(ws, NOTE.encode())
+        read_until(ws, b"42x", READ_SECONDS)
+        read_until(ws, NOTE.encode(), READ_SECONDS)
 
 
 def test_the_terminal_resizes_on_a_resize_frame(
@@ -193,7 +177,7 @@ def test_the_terminal_resizes_on_a_resize_frame(
     ) as ws:
         ws.send(json.dumps({"resize": [123, 45]}))
         ws.send(b"stty size\n")
-        read_until(ws, b"45 123")
+        read_until(ws, b"45 123", READ_SECONDS)
 
 
 def test_the_first_size_comes_from_the_query(
@@ -202,7 +186,7 @@ def test_the_first_size_comes_from_the_query(
     url = exec_url(kube_server, sleeping.namespace, sleeping.run, cols="99", rows="31")
     with websockets.sync.client.connect(url) as ws:
         ws.send(b"stty size\n")
-        read_until(ws, b"31 99")
+        read_until(ws, b"31 99", READ_SECONDS)
 
 
 def test_the_socket_closes_normally_when_the_shell_exits(

@@ -9,9 +9,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import yaml
@@ -22,6 +23,7 @@ from treadle.store.base import Obj
 
 API = "batch.tensorstack.dev/v1beta1"
 START_SECONDS = 60.0
+T = TypeVar("T")
 
 
 @dataclass
@@ -89,10 +91,24 @@ def start_controller(cluster: KubeCluster, log: Path, *extra: str) -> Controller
 
 def start_process(cluster: KubeCluster, log: Path, ready: str, *args: str) -> subprocess.Popen[str]:
     """Start a treadle command and return once it prints a line starting `ready`."""
-    argv = treadle_argv(cluster, *args)
+    process, _ = await_line(
+        treadle_argv(cluster, *args), log, args[0], lambda line: line.startswith(ready) or None
+    )
+    return process
+
+
+def await_line(
+    argv: list[str],
+    log: Path,
+    what: str,
+    ready: Callable[[str], T | None],
+    env: dict[str, str] | None = None,
+) -> tuple[subprocess.Popen[str], T]:
+    """Start `argv` (stderr to `log`) and return it once `ready` finds what it
+    looks for in a line of its output, with what it found."""
     with open(log, "ab") as err:
         process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL, text=True
+            argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL, text=True, env=env
         )
     assert process.stdout is not None
     deadline = time.monotonic() + START_SECONDS
@@ -101,13 +117,14 @@ def start_process(cluster: KubeCluster, log: Path, ready: str, *args: str) -> su
         readable, _, _ = select.select([process.stdout], [], [], max(0.0, left))
         if not readable:
             stop_node_process(process)
-            raise RuntimeError(f"{args[0]} did not start:\n{log.read_text()[-3000:]}")
+            raise RuntimeError(f"{what} did not start:\n{log.read_text()[-3000:]}")
         line = process.stdout.readline()
         if not line:
             process.wait()
-            raise RuntimeError(f"{args[0]} exited:\n{log.read_text()[-3000:]}")
-        if line.startswith(ready):
-            return process
+            raise RuntimeError(f"{what} exited:\n{log.read_text()[-3000:]}")
+        found = ready(line.strip())
+        if found is not None:
+            return process, found
 
 
 @pytest.fixture(scope="session")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 import pytest
 import websockets.sync.client
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
+
+from tests.support import read_until
 
 from .conftest import WF, Served, start_run, step_running, wait_for
 
@@ -20,25 +21,6 @@ def exec_url(served: Served, ns: str, name: str, **query: str) -> str:
         served.url.replace("http://", "ws://") + f"{WF}/namespaces/{ns}/workflowruns/"
         f"{name}/exec?{params}"
     )
-
-
-def read_until(
-    ws: websockets.sync.client.ClientConnection, marker: bytes, timeout: float = 15
-) -> bytes:
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while marker not in seen:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise AssertionError(f"{marker!r} never came; got {seen!r}")
-        try:
-            frame = ws.recv(timeout=remaining)
-        except TimeoutError:
-            continue
-        except ConnectionClosed as closed:
-            raise AssertionError(f"closed ({closed}) before {marker!r}; got {seen!r}") from None
-        seen += frame if isinstance(frame, bytes) else frame.encode()
-    return seen
 
 
 @pytest.fixture

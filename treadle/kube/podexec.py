@@ -75,6 +75,12 @@ def _ssl_context(cfg: Configuration) -> ssl.SSLContext:
         context.verify_mode = ssl.CERT_NONE
     if cfg.cert_file:
         context.load_cert_chain(cfg.cert_file, cfg.key_file)
+    # Under TLS 1.3 the API server sends session tickets after the handshake: the
+    # socket turns readable with no data, and the WebSocket's reader thread sits
+    # inside OpenSSL's read (which closing the socket does not wake) while the
+    # request is written from another thread. Seen as an upgrade never answered and
+    # an open that hung past its timeout. TLS 1.2 sends nothing unasked.
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
     return context
 
 
